@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Runs every test of FastIo on a fresh machine: installs what the tests need, builds, runs NUnit (unit,
+# protocol and interop tests that drive the real npm clients), and prints one closing line
+# "tests: N passed, N failed".
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# The interop tests drive engine.io-client / socket.io-client from npm.
+if ! command -v node >/dev/null 2>&1; then
+  echo "node is required (Node 20)"; exit 1
+fi
+(cd tests/interop && npm ci --no-audit --no-fund --silent)
+
+dotnet build FastIo.sln -c Release -nologo -clp:ErrorsOnly
+set +e
+dotnet test tests/FastIo.Tests -c Release --no-build -nologo 2>&1 | tee /tmp/fastio-test.log
+status=${PIPESTATUS[0]}
+set -e
+summary=$(grep -E '(Passed|Failed)!' /tmp/fastio-test.log | tail -1 || true)
+passed=$(sed -nE 's/.*Passed: *([0-9]+).*/\1/p' <<<"$summary")
+failed=$(sed -nE 's/.*Failed: *([0-9]+).*/\1/p' <<<"$summary")
+echo "tests: ${passed:-0} passed, ${failed:-0} failed"
+if [ "$status" -ne 0 ] || [ "${passed:-0}" -eq 0 ]; then exit 1; fi

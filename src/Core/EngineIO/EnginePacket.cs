@@ -1,0 +1,25 @@
+namespace FastIo.EngineIO;
+
+/// <summary>
+/// One outgoing Engine.IO packet. The packet owns <see cref="Data"/> until a transport has encoded it;
+/// text data is kept as UTF-8 so that no transport has to transcode it.
+/// </summary>
+internal readonly struct EnginePacket
+{
+    public EnginePacket(EnginePacketType type, ReadOnlyMemory<byte> data = default, bool isBinary = false)
+    {
+        Type = type;
+        Data = data;
+        IsBinary = isBinary;
+    }
+
+    public EnginePacketType Type { get; }
+
+    /// <summary>UTF-8 text after the type digit, or the raw bytes of a binary message.</summary>
+    public ReadOnlyMemory<byte> Data { get; }
+
+    public bool IsBinary { get; }
+
+    public static EnginePacket Text(EnginePacketType type, string text) =>
+        new(type, System.Text.Encoding.UTF8.GetBytes(text));
+}

@@ -1,0 +1,192 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text.Json;
+using FastIo.Timers;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace FastIo.EngineIO;
+
+/// <summary>
+/// The Engine.IO server: validates requests, performs handshakes, owns the sessions and the single timer wheel
+/// that drives every heartbeat. It knows nothing of sockets or HTTP framing; the transports layer feeds it.
+/// </summary>
+public sealed partial class EngineServer : IDisposable
+{
+    private readonly ConcurrentDictionary<string, EngineSession> _sessions = new(StringComparer.Ordinal);
+    private readonly ILogger _logger;
+
+    /// <summary>Creates a server that reports sessions to <paramref name="handler"/>.</summary>
+    public EngineServer(EngineOptions options, IEngineHandler handler, ILogger<EngineServer>? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(handler);
+        Options = options;
+        Handler = handler;
+        _logger = logger ?? NullLogger<EngineServer>.Instance;
+        Timers = new TimerWheel(options.TimeProvider, options.TimerResolution);
+    }
+
+    /// <summary>The options the server was created with.</summary>
+    public EngineOptions Options { get; }
+
+    /// <summary>The number of open sessions.</summary>
+    public int SessionCount => _sessions.Count;
+
+    internal IEngineHandler Handler { get; }
+
+    internal TimerWheel Timers { get; }
+
+    /// <summary>Looks up an open session.</summary>
+    public bool TryGetSession(string sid, out EngineSession? session)
+    {
+        var found = _sessions.TryGetValue(sid, out var s);
+        session = s;
+        return found;
+    }
+
+    /// <summary>
+    /// Checks a request against the protocol, in engine.io's order (transport, sid, handshake method,
+    /// protocol revision). Returns null when the request may proceed; <paramref name="session"/> is the
+    /// session it names, or null for a handshake.
+    /// </summary>
+    internal EngineErrorCode? Verify(
+        string method, string? eio, string? transport, string? sid, bool isUpgrade, out EngineSession? session, out int protocol)
+    {
+        session = null;
+        protocol = eio == "4" ? 4 : 3;
+        if (transport is null || !Options.IsTransportEnabled(transport))
+        {
+            return EngineErrorCode.UnknownTransport;
+        }
+
+        if (sid is not null)
+        {
+            if (!_sessions.TryGetValue(sid, out session))
+            {
+                return EngineErrorCode.UnknownSid;
+            }
+
+            if (!isUpgrade && session.TransportName != transport)
+            {
+                // e.g. a polling request after the session moved to WebSocket
+                return EngineErrorCode.BadRequest;
+            }
+
+            return null;
+        }
+
+        if (method != "GET")
+        {
+            return EngineErrorCode.BadHandshakeMethod;
+        }
+
+        if (transport == "websocket" && !isUpgrade)
+        {
+            return EngineErrorCode.BadRequest;
+        }
+
+        if (protocol == 3 && !Options.AllowEIO3)
+        {
+            return EngineErrorCode.UnsupportedProtocolVersion;
+        }
+
+        return null;
+    }
+
+    /// <summary>Runs the <see cref="EngineOptions.AllowRequest"/> hook; null accepts, else the refusal message.</summary>
+    internal ValueTask<string?> CheckAllowRequestAsync(EngineRequestInfo request, CancellationToken cancellationToken) =>
+        Options.AllowRequest is { } allow ? allow(request, cancellationToken) : ValueTask.FromResult<string?>(null);
+
+    /// <summary>Creates, registers and opens a session on <paramref name="transport"/>; the OPEN packet is queued first.</summary>
+    internal EngineSession Handshake(int protocol, EngineTransport transport, EngineRequestInfo request, bool supportsBinary)
+    {
+        var session = new EngineSession(this, NewId(), protocol, transport, request, supportsBinary);
+        _sessions[session.Id] = session;
+        session.Open();
+        Log.SessionOpened(_logger, session.Id, transport.Name, protocol, request.RemoteEndPoint?.ToString());
+        Handler.OnOpen(session);
+        return session;
+    }
+
+    internal void Remove(EngineSession session)
+    {
+        if (_sessions.TryRemove(new KeyValuePair<string, EngineSession>(session.Id, session)))
+        {
+            Log.SessionClosed(_logger, session.Id, session.CloseReason ?? "");
+        }
+    }
+
+    /// <summary>
+    /// Closes every session gracefully (polling clients get a close packet, WebSockets a close frame) and
+    /// waits until they are gone or <paramref name="cancellationToken"/> fires; stragglers are then cut.
+    /// </summary>
+    public async Task CloseAllAsync(CancellationToken cancellationToken)
+    {
+        foreach (var session in _sessions.Values)
+        {
+            session.Close();
+        }
+
+        try
+        {
+            while (!_sessions.IsEmpty)
+            {
+                await Task.Delay(10, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        foreach (var session in _sessions.Values)
+        {
+            session.CloseCore("server shutting down");
+        }
+    }
+
+    /// <summary>The OPEN packet's JSON: exactly sid, upgrades, pingInterval, pingTimeout, maxPayload.</summary>
+    internal byte[] BuildOpenPacket(string sid, EngineTransport transport)
+    {
+        var buffer = new ArrayBufferWriter<byte>(160);
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteString("sid", sid);
+            json.WriteStartArray("upgrades");
+            if (Options.AllowUpgrades && !transport.HandlesUpgrades && Options.IsTransportEnabled("websocket"))
+            {
+                json.WriteStringValue("websocket");
+            }
+
+            json.WriteEndArray();
+            json.WriteNumber("pingInterval", (long)Options.PingInterval.TotalMilliseconds);
+            json.WriteNumber("pingTimeout", (long)Options.PingTimeout.TotalMilliseconds);
+            json.WriteNumber("maxPayload", Options.MaxHttpBufferSize);
+            json.WriteEndObject();
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>A 20-character URL-safe random id (120 bits), the shape of engine.io's base64id.</summary>
+    private static string NewId()
+    {
+        Span<byte> bytes = stackalloc byte[15];
+        RandomNumberGenerator.Fill(bytes);
+        return Convert.ToBase64String(bytes).Replace('+', '-').Replace('/', '_');
+    }
+
+    /// <inheritdoc/>
+    public void Dispose() => Timers.Dispose();
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Debug, "Session {Sid} opened on {Transport} (EIO {Protocol}) from {Remote}")]
+        public static partial void SessionOpened(ILogger logger, string sid, string transport, int protocol, string? remote);
+
+        [LoggerMessage(2, LogLevel.Debug, "Session {Sid} closed: {Reason}")]
+        public static partial void SessionClosed(ILogger logger, string sid, string reason);
+    }
+}

@@ -1,0 +1,291 @@
+using System.Text;
+using FastIo.Timers;
+
+namespace FastIo.EngineIO;
+
+/// <summary>
+/// One Engine.IO session (engine.io's <c>Socket</c>): its transport, the upgrade to WebSocket, the heartbeat
+/// and the write buffer that holds packets while no transport can take them.
+/// </summary>
+/// <remarks>
+/// State changes happen under <see cref="SyncRoot"/>; transports call in with it held or not (the lock is
+/// re-entrant), and application callbacks run outside it.
+/// </remarks>
+public sealed partial class EngineSession
+{
+    private readonly EngineServer _server;
+    private readonly HeartbeatTimer _heartbeat;
+    private readonly List<EnginePacket> _writeBuffer = new();
+    private EngineTransport _transport;
+    private EngineTransport? _upgradingTransport;
+    private UpgradeTimer? _upgradeTimer;
+    private bool _upgraded;
+    private bool _probed;
+    private string? _closeReason;
+
+    internal EngineSession(EngineServer server, string id, int protocol, EngineTransport transport, EngineRequestInfo request, bool supportsBinary)
+    {
+        _server = server;
+        Id = id;
+        Protocol = protocol;
+        Request = request;
+        SupportsBinary = supportsBinary;
+        _transport = transport;
+        transport.Session = this;
+        _heartbeat = new HeartbeatTimer(this);
+    }
+
+    /// <summary>The session id (<c>sid</c>).</summary>
+    public string Id { get; }
+
+    /// <summary>Engine.IO protocol revision: 4, or 3 for old clients.</summary>
+    public int Protocol { get; }
+
+    /// <summary>The request that opened the session.</summary>
+    public EngineRequestInfo Request { get; }
+
+    /// <summary>The current transport: <c>polling</c> or <c>websocket</c>.</summary>
+    public string TransportName => _transport.Name;
+
+    /// <summary>The life-cycle state.</summary>
+    public EngineSessionState State { get; private set; } = EngineSessionState.Opening;
+
+    /// <summary>Whether the session moved from polling to WebSocket.</summary>
+    public bool Upgraded => _upgraded;
+
+    /// <summary>A slot for the application (Socket.IO keeps its client here).</summary>
+    public object? Items { get; set; }
+
+    /// <summary>v3 polling clients that did not ask for base64 (<c>b64</c>) get binary payloads.</summary>
+    internal bool SupportsBinary { get; }
+
+    /// <summary>The lock of the session's state, shared with its transports.</summary>
+    internal Lock SyncRoot { get; } = new();
+
+    internal EngineTransport Transport => _transport;
+
+    /// <summary>Sends a text message (UTF-8). Dropped when the session is closing or closed.</summary>
+    public void SendText(string text) => Enqueue(new EnginePacket(EnginePacketType.Message, Encoding.UTF8.GetBytes(text)));
+
+    /// <summary>Sends a text message given as UTF-8 bytes (copied).</summary>
+    public void SendText(ReadOnlySpan<byte> utf8) => Enqueue(new EnginePacket(EnginePacketType.Message, utf8.ToArray()));
+
+    /// <summary>Sends a binary message (copied).</summary>
+    public void SendBinary(ReadOnlySpan<byte> data) =>
+        Enqueue(new EnginePacket(EnginePacketType.Message, data.ToArray(), isBinary: true));
+
+    /// <summary>
+    /// Closes the session gracefully: buffered packets are delivered first, then the transport closes
+    /// (reason <c>forced close</c>).
+    /// </summary>
+    public void Close()
+    {
+        lock (SyncRoot)
+        {
+            if (State != EngineSessionState.Open)
+            {
+                return;
+            }
+
+            State = EngineSessionState.Closing;
+            FlushLocked();
+            _transport.Close();
+        }
+    }
+
+    internal void Open()
+    {
+        lock (SyncRoot)
+        {
+            State = EngineSessionState.Open;
+            _writeBuffer.Add(new EnginePacket(EnginePacketType.Open, _server.BuildOpenPacket(Id, _transport)));
+            if (Protocol == 3)
+            {
+                // v3: the client pings; it is late after pingInterval + pingTimeout.
+                _heartbeat.Mode = HeartbeatMode.AwaitPing;
+                _server.Timers.Schedule(_heartbeat, _server.Options.PingInterval + _server.Options.PingTimeout);
+            }
+            else
+            {
+                _heartbeat.Mode = HeartbeatMode.SendPing;
+                _server.Timers.Schedule(_heartbeat, _server.Options.PingInterval);
+            }
+
+            FlushLocked();
+        }
+    }
+
+    internal void Enqueue(in EnginePacket packet)
+    {
+        lock (SyncRoot)
+        {
+            if (State is EngineSessionState.Closing or EngineSessionState.Closed)
+            {
+                return;
+            }
+
+            _writeBuffer.Add(packet);
+            FlushLocked();
+        }
+    }
+
+    /// <summary>Hands the write buffer to the transport if it can take it (engine.io's <c>flush</c>).</summary>
+    internal void FlushLocked()
+    {
+        if (State == EngineSessionState.Closed || _writeBuffer.Count == 0 || !_transport.IsWritable)
+        {
+            return;
+        }
+
+        var packets = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_writeBuffer);
+        _transport.Send(packets);
+        _writeBuffer.Clear();
+    }
+
+    /// <summary>A polling transport got a GET: flush, and end it at once if an upgrade waits for it.</summary>
+    internal void OnTransportReady(EngineTransport transport)
+    {
+        lock (SyncRoot)
+        {
+            if (transport != _transport)
+            {
+                return;
+            }
+
+            FlushLocked();
+            if (_probed && _transport.IsWritable)
+            {
+                // The client probed a WebSocket: release its GET so that it can pause polling and upgrade.
+                _transport.Send([new EnginePacket(EnginePacketType.Noop)]);
+            }
+        }
+    }
+
+    /// <summary>A packet arrived on <paramref name="transport"/>.</summary>
+    internal void OnPacket(EngineTransport transport, EnginePacketType type, ReadOnlySpan<byte> data, bool isBinary)
+    {
+        if (transport == _upgradingTransport)
+        {
+            OnUpgradePacket(transport, type, data);
+            return;
+        }
+
+        if (transport != _transport || State != EngineSessionState.Open)
+        {
+            return;
+        }
+
+        switch (type)
+        {
+            case EnginePacketType.Message:
+                _server.Handler.OnMessage(this, data, isBinary);
+                break;
+            case EnginePacketType.Pong when Protocol != 3:
+                OnPong();
+                break;
+            case EnginePacketType.Ping when Protocol == 3:
+                OnPingV3(data);
+                break;
+            case EnginePacketType.Close:
+                OnTransportClosed(transport);
+                break;
+            case EnginePacketType.Ping or EnginePacketType.Pong:
+                // A heartbeat in the wrong direction for the protocol revision.
+                OnTransportError(transport, "invalid heartbeat direction");
+                break;
+            default:
+                // open, upgrade and noop have no meaning here; engine.io ignores them.
+                break;
+        }
+    }
+
+    /// <summary>A transport could not parse what it received.</summary>
+    internal void OnParseError(EngineTransport transport)
+    {
+        if (transport == _upgradingTransport)
+        {
+            CancelUpgrade(transport);
+            return;
+        }
+
+        if (transport == _transport)
+        {
+            CloseCore("parse error");
+        }
+    }
+
+    /// <summary>A transport failed (overlapping GETs, aborted GET, socket error).</summary>
+    internal void OnTransportError(EngineTransport transport, string description)
+    {
+        _ = description;
+        if (transport == _upgradingTransport)
+        {
+            CancelUpgrade(transport);
+            return;
+        }
+
+        if (transport == _transport)
+        {
+            CloseCore("transport error");
+        }
+    }
+
+    /// <summary>A transport is finished (close packet, WebSocket closed, polling close delivered).</summary>
+    internal void OnTransportClosed(EngineTransport transport)
+    {
+        if (transport == _upgradingTransport)
+        {
+            CancelUpgrade(transport);
+            return;
+        }
+
+        if (transport == _transport)
+        {
+            CloseCore(State == EngineSessionState.Closing ? "forced close" : "transport close");
+        }
+    }
+
+    /// <summary>Closes at once without flushing (server shutdown, or the reasons above).</summary>
+    internal void CloseCore(string reason)
+    {
+        EngineTransport transport;
+        EngineTransport? upgrading;
+        lock (SyncRoot)
+        {
+            if (State == EngineSessionState.Closed)
+            {
+                return;
+            }
+
+            State = EngineSessionState.Closed;
+            _closeReason = reason;
+            _server.Timers.Cancel(_heartbeat);
+            if (_upgradeTimer is not null)
+            {
+                _server.Timers.Cancel(_upgradeTimer);
+            }
+
+            _writeBuffer.Clear();
+            transport = _transport;
+            upgrading = _upgradingTransport;
+            _upgradingTransport = null;
+            transport.Close();
+            upgrading?.Close();
+        }
+
+        _server.Remove(this);
+        if (SyncRoot.IsHeldByCurrentThread)
+        {
+            // Closed from inside a transport call that holds the lock: the application must not run under it,
+            // where a handler that touches other sessions could deadlock against them.
+            ThreadPool.UnsafeQueueUserWorkItem(static s => s._server.Handler.OnClose(s, s._closeReason!), this, preferLocal: true);
+        }
+        else
+        {
+            _server.Handler.OnClose(this, reason);
+        }
+    }
+
+    /// <summary>The reason the session closed, once closed.</summary>
+    public string? CloseReason => _closeReason;
+}

@@ -1,0 +1,131 @@
+using System.Globalization;
+using System.Net;
+using System.Runtime.InteropServices;
+using FastIo.EngineIO;
+using FastIo.Transports.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace FastIo.Server;
+
+/// <summary>
+/// <c>fastio serve</c> runs the service on its embedded defaults; <c>fastio conformance</c> runs the test
+/// application of the official protocol suites (../shared/docs/conformance.md).
+/// </summary>
+internal static class CommandLine
+{
+    private const string Usage = """
+        usage:
+          fastio serve       [--port 3000] [--host ADDRESS] [--log-level Information]
+          fastio conformance [--port 3000] [--ping-interval 300] [--ping-timeout 200] [--allow-eio3] [--log-level Warning]
+        """;
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+        {
+            Console.WriteLine(Usage);
+            return args.Length == 0 ? 2 : 0;
+        }
+
+        Dictionary<string, string?> flags;
+        try
+        {
+            flags = ParseFlags(args.AsSpan(1));
+        }
+        catch (FormatException e)
+        {
+            Console.Error.WriteLine(e.Message);
+            Console.Error.WriteLine(Usage);
+            return 2;
+        }
+
+        var options = new FastIoHostOptions();
+        IEngineHandler handler;
+        var defaultLogLevel = LogLevel.Information;
+        switch (args[0])
+        {
+            case "serve":
+                options.Engine.AllowEIO3 = flags.ContainsKey("allow-eio3");
+                handler = new EngineEchoHandler();
+                break;
+            case "conformance":
+                options.Engine.PingInterval = TimeSpan.FromMilliseconds(GetInt(flags, "ping-interval", 300));
+                options.Engine.PingTimeout = TimeSpan.FromMilliseconds(GetInt(flags, "ping-timeout", 200));
+                options.Engine.MaxHttpBufferSize = 1_000_000;
+                options.Engine.Cors = new CorsOptions();
+                options.Engine.AllowEIO3 = flags.ContainsKey("allow-eio3");
+                handler = new EngineEchoHandler();
+                defaultLogLevel = LogLevel.Warning;
+                break;
+            default:
+                Console.Error.WriteLine($"unknown command '{args[0]}'");
+                Console.Error.WriteLine(Usage);
+                return 2;
+        }
+
+        var port = GetInt(flags, "port", 3000);
+        var host = flags.TryGetValue("host", out var h) && h is not null ? IPAddress.Parse(h) : IPAddress.IPv6Any;
+        options.Endpoints.Add(new IPEndPoint(host, port));
+        var logLevel = flags.TryGetValue("log-level", out var level) && level is not null
+            ? Enum.Parse<LogLevel>(level, ignoreCase: true)
+            : defaultLogLevel;
+
+        using var loggerFactory = LoggerFactory.Create(b => b
+            .SetMinimumLevel(logLevel)
+            .AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; }));
+        var logger = loggerFactory.CreateLogger("fastio");
+        await using var server = new FastIoHost(options, handler, loggerFactory);
+        await server.StartAsync().ConfigureAwait(false);
+        logger.LogInformation("fastio {Command} ready on port {Port}", args[0], port);
+
+        var stop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.TrySetResult(); });
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.TrySetResult(); });
+        await stop.Task.ConfigureAwait(false);
+        logger.LogInformation("shutting down: closing {Count} sessions", server.Engine.SessionCount);
+        await server.StopAsync().ConfigureAwait(false);
+        return 0;
+    }
+
+    private static Dictionary<string, string?> ParseFlags(ReadOnlySpan<string> args)
+    {
+        var flags = new Dictionary<string, string?>(StringComparer.Ordinal);
+        for (var i = 0; i < args.Length; i++)
+        {
+            var arg = args[i];
+            if (!arg.StartsWith("--", StringComparison.Ordinal))
+            {
+                throw new FormatException($"unexpected argument '{arg}'");
+            }
+
+            var name = arg[2..];
+            var eq = name.IndexOf('=', StringComparison.Ordinal);
+            if (eq >= 0)
+            {
+                flags[name[..eq]] = name[(eq + 1)..];
+            }
+            else if (i + 1 < args.Length && !args[i + 1].StartsWith("--", StringComparison.Ordinal))
+            {
+                flags[name] = args[++i];
+            }
+            else
+            {
+                flags[name] = null;
+            }
+        }
+
+        return flags;
+    }
+
+    private static int GetInt(Dictionary<string, string?> flags, string name, int fallback)
+    {
+        if (!flags.TryGetValue(name, out var value) || value is null)
+        {
+            return fallback;
+        }
+
+        return int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var parsed)
+            ? parsed
+            : throw new FormatException($"--{name} needs a whole number, not '{value}'");
+    }
+}

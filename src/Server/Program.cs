@@ -1,0 +1,3 @@
+using FastIo.Server;
+
+return await CommandLine.RunAsync(args).ConfigureAwait(false);

@@ -1,0 +1,351 @@
+using System.Text;
+using FastIo.EngineIO;
+using FastIo.Transports.Http;
+using FastIo.Transports.WebSockets;
+using Microsoft.Extensions.Logging;
+using HttpMethod = FastIo.Transports.Http.HttpMethod;
+
+namespace FastIo.Transports.EngineIO;
+
+/// <summary>
+/// Routes HTTP requests to an <see cref="EngineServer"/>: the handshake, long-polling GET/POST, WebSocket
+/// upgrades, CORS preflights, and the load-balancer health check.
+/// </summary>
+internal sealed partial class EngineHttpApplication : IHttpApplication
+{
+    private static readonly byte[] s_ok = "ok"u8.ToArray();
+
+    private readonly EngineServer _engine;
+    private readonly EngineOptions _options;
+    private readonly WebSocketOptions _webSocketOptions;
+    private readonly string? _healthPath;
+    private readonly ILogger _logger;
+    private readonly string _path;
+
+    public EngineHttpApplication(EngineServer engine, WebSocketOptions webSocketOptions, string? healthPath, ILogger logger)
+    {
+        _engine = engine;
+        _options = engine.Options;
+        _webSocketOptions = webSocketOptions;
+        _healthPath = healthPath;
+        _logger = logger;
+        // engine.io matches "/engine.io/" as a prefix of the URL; the form without the slash is accepted too.
+        _path = _options.Path.TrimEnd('/');
+    }
+
+    public async ValueTask HandleAsync(HttpContext context)
+    {
+        var request = context.Request;
+        var response = context.Response;
+        if (_healthPath is not null && request.Path == _healthPath &&
+            request.Method is HttpMethod.Get or HttpMethod.Head)
+        {
+            response.SetBody(s_ok, "text/plain");
+            return;
+        }
+
+        if (!IsEnginePath(request.Path))
+        {
+            response.StatusCode = 404;
+            response.SetBody("Not Found"u8.ToArray(), "text/plain");
+            return;
+        }
+
+        var isUpgrade = request.Headers.ContainsToken("Upgrade", "websocket");
+        if (_options.Cors is { } cors && !isUpgrade)
+        {
+            var origin = request.Headers.Get("Origin");
+            if (WriteCors(cors, origin, request, response))
+            {
+                return; // preflight answered
+            }
+        }
+
+        var sid = request.GetQuery("sid");
+        var error = _engine.Verify(
+            request.MethodText, request.GetQuery("EIO"), request.GetQuery("transport"), sid, isUpgrade,
+            out var session, out var protocol);
+        if (error is { } code)
+        {
+            Reject(context, code, null, isUpgrade);
+            return;
+        }
+
+        if (session is null)
+        {
+            var info = ToRequestInfo(request);
+            var refusal = await _engine.CheckAllowRequestAsync(info, context.RequestAborted).ConfigureAwait(false);
+            if (refusal is not null)
+            {
+                Reject(context, EngineErrorCode.Forbidden, refusal, isUpgrade);
+                return;
+            }
+
+            if (isUpgrade)
+            {
+                await HandleWebSocketAsync(context, null, protocol, info).ConfigureAwait(false);
+                return;
+            }
+
+            session = Handshake(protocol, info);
+            if (_options.Cookie is { } cookie)
+            {
+                // Only the handshake sets the cookie, as engine.io does.
+                response.Headers.Add("Set-Cookie", cookie.Format(session.Id));
+            }
+
+            await HandlePollAsync(context, session).ConfigureAwait(false);
+            return;
+        }
+
+        if (isUpgrade)
+        {
+            await HandleWebSocketAsync(context, session, session.Protocol, null).ConfigureAwait(false);
+            return;
+        }
+
+        switch (request.Method)
+        {
+            case HttpMethod.Get:
+                await HandlePollAsync(context, session).ConfigureAwait(false);
+                break;
+            case HttpMethod.Post:
+                HandlePost(context, session);
+                break;
+            default:
+                Reject(context, EngineErrorCode.BadRequest, null, false);
+                break;
+        }
+    }
+
+    public void OnRequestError(int statusCode, HttpResponse response)
+    {
+        if (statusCode == 400)
+        {
+            response.SetBody(EngineErrors.JsonBody(EngineErrorCode.BadRequest), "application/json");
+        }
+    }
+
+    private bool IsEnginePath(string path) =>
+        path.StartsWith(_path, StringComparison.Ordinal) &&
+        (path.Length == _path.Length || path[_path.Length] == '/');
+
+    private EngineSession Handshake(int protocol, EngineRequestInfo info)
+    {
+        var transport = new PollingTransport(_engine.Timers);
+        // v3 clients ask for base64 with b64=1 when they cannot take binary payloads.
+        var supportsBinary = QueryStringParser.Get(info.QueryString, "b64") is null;
+        return _engine.Handshake(protocol, transport, info, supportsBinary);
+    }
+
+    private async ValueTask HandlePollAsync(HttpContext context, EngineSession session)
+    {
+        if (session.Transport is not PollingTransport polling)
+        {
+            Reject(context, EngineErrorCode.BadRequest, null, false);
+            return;
+        }
+
+        var poll = polling.BeginPoll();
+        if (poll is null)
+        {
+            Reject(context, EngineErrorCode.BadRequest, null, false);
+            return;
+        }
+
+        PollResponse result;
+        using (context.RequestAborted.Register(static s => ((AbortState)s!).Abort(), new AbortState(polling, poll)))
+        {
+            try
+            {
+                result = await poll.ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return; // the client is gone; nothing to answer
+            }
+        }
+
+        var response = context.Response;
+        response.Headers.Add("Cache-Control", "no-store");
+        response.SetBody(result.Body, result.IsBinary ? "application/octet-stream" : "text/plain; charset=UTF-8");
+    }
+
+    private void HandlePost(HttpContext context, EngineSession session)
+    {
+        if (session.Transport is not PollingTransport polling || !polling.BeginPost())
+        {
+            Reject(context, EngineErrorCode.BadRequest, null, false);
+            return;
+        }
+
+        try
+        {
+            var request = context.Request;
+            var isBinary = string.Equals(request.Headers.Get("Content-Type"), "application/octet-stream", StringComparison.OrdinalIgnoreCase);
+            if (isBinary && session.Protocol != 3)
+            {
+                session.OnTransportError(polling, "invalid content");
+                Reject(context, EngineErrorCode.BadRequest, null, false);
+                return;
+            }
+
+            var packets = new List<DecodedPacket>();
+            var body = request.Body.Span;
+            var ok = session.Protocol != 3 ? EngineCodec.TryDecodePayloadV4(body, packets)
+                : isBinary ? EngineCodec.TryDecodePayloadV3Binary(body, packets)
+                : EngineCodec.TryDecodePayloadV3Text(body, packets);
+            foreach (var packet in packets)
+            {
+                if (packet.Type == EnginePacketType.Close)
+                {
+                    polling.OnClientClose();
+                    break;
+                }
+
+                session.OnPacket(polling, packet.Type, packet.Data.Span, packet.IsBinary);
+            }
+
+            if (!ok)
+            {
+                Log.BadPayload(_logger, session.Id);
+                session.OnParseError(polling);
+                Reject(context, EngineErrorCode.BadRequest, null, false);
+                return;
+            }
+
+            // text/html, not text/plain, keeps some browsers from offering a download (engine.io GH-43).
+            context.Response.Headers.Add("Cache-Control", "no-store");
+            context.Response.SetBody(s_ok, "text/html");
+        }
+        finally
+        {
+            polling.EndPost();
+        }
+    }
+
+    private async ValueTask HandleWebSocketAsync(HttpContext context, EngineSession? session, int protocol, EngineRequestInfo? info)
+    {
+        var request = context.Request;
+        if (!WebSocketHandshake.TryAccept(
+                request.MethodText, request.Headers.Get("Upgrade"), request.Headers.Get("Connection"),
+                request.Headers.Get("Sec-WebSocket-Version"), request.Headers.Get("Sec-WebSocket-Key"),
+                out var accept, out var handshakeError))
+        {
+            Log.BadUpgrade(_logger, handshakeError ?? "invalid");
+            Reject(context, EngineErrorCode.BadRequest, null, isUpgrade: true);
+            return;
+        }
+
+        var response = context.Response;
+        response.StatusCode = 101;
+        response.Headers.Add("Upgrade", "websocket");
+        response.Headers.Add("Connection", "Upgrade");
+        response.Headers.Add("Sec-WebSocket-Accept", accept);
+        var pipe = await context.AcceptUpgradeAsync().ConfigureAwait(false);
+
+        var transport = new WebSocketTransport(protocol);
+        var connection = new WebSocketConnection(pipe, transport, _webSocketOptions, _logger, _options.TimeProvider);
+        transport.Attach(connection);
+        if (session is null)
+        {
+            _engine.Handshake(protocol, transport, info!, supportsBinary: true);
+        }
+        else if (!session.TryBeginUpgrade(transport))
+        {
+            // Already upgraded, upgrading, or closed: engine.io closes the newcomer.
+            connection.Close(1000, null);
+        }
+
+        await connection.RunAsync(CancellationToken.None).ConfigureAwait(false);
+    }
+
+    private void Reject(HttpContext context, EngineErrorCode code, string? message, bool isUpgrade)
+    {
+        var response = context.Response;
+        Log.Rejected(_logger, (int)code, context.Request.Target);
+        response.StatusCode = EngineErrors.HttpStatus(code);
+        if (isUpgrade)
+        {
+            // engine.io answers a refused upgrade with a plain-text message and drops the connection.
+            response.Headers.Set("Connection", "close");
+            response.SetBody(Encoding.UTF8.GetBytes(message ?? EngineErrors.Message(code)), "text/html");
+            return;
+        }
+
+        response.SetBody(EngineErrors.JsonBody(code, message), "application/json");
+    }
+
+    private static EngineRequestInfo ToRequestInfo(HttpRequest request)
+    {
+        var headers = new KeyValuePair<string, string>[request.Headers.Count];
+        for (var i = 0; i < headers.Length; i++)
+        {
+            var (name, value) = request.Headers[i];
+            headers[i] = new KeyValuePair<string, string>(name, value);
+        }
+
+        return new EngineRequestInfo(request.MethodText, request.Target, headers, request.RemoteEndPoint, secure: false);
+    }
+
+    /// <summary>Adds CORS headers; true when the request was a preflight and is fully answered.</summary>
+    private static bool WriteCors(CorsOptions cors, string? origin, HttpRequest request, HttpResponse response)
+    {
+        var allowOrigin = cors.AllowOriginFor(origin);
+        if (allowOrigin is not null)
+        {
+            response.Headers.Add("Access-Control-Allow-Origin", allowOrigin);
+            if (allowOrigin != "*")
+            {
+                response.Headers.Add("Vary", "Origin");
+            }
+
+            if (cors.Credentials)
+            {
+                response.Headers.Add("Access-Control-Allow-Credentials", "true");
+            }
+        }
+
+        if (request.Method != HttpMethod.Options)
+        {
+            return false;
+        }
+
+        if (allowOrigin is not null)
+        {
+            response.Headers.Add("Access-Control-Allow-Methods", string.Join(',', cors.Methods));
+            var allowedHeaders = cors.AllowedHeaders.Count > 0
+                ? string.Join(',', cors.AllowedHeaders)
+                : request.Headers.Get("Access-Control-Request-Headers");
+            if (!string.IsNullOrEmpty(allowedHeaders))
+            {
+                response.Headers.Add("Access-Control-Allow-Headers", allowedHeaders);
+            }
+
+            if (cors.MaxAge is { } maxAge)
+            {
+                response.Headers.Add("Access-Control-Max-Age", ((long)maxAge.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture));
+            }
+        }
+
+        response.StatusCode = 204;
+        return true;
+    }
+
+    private sealed class AbortState(PollingTransport polling, Task<PollResponse> poll)
+    {
+        public void Abort() => polling.AbortPoll(poll);
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(10, LogLevel.Debug, "Refused request {Target}: Engine.IO error {Code}")]
+        public static partial void Rejected(ILogger logger, int code, string target);
+
+        [LoggerMessage(11, LogLevel.Information, "Session {Sid} sent a malformed payload; closing it")]
+        public static partial void BadPayload(ILogger logger, string sid);
+
+        [LoggerMessage(12, LogLevel.Debug, "Refused WebSocket upgrade: {Reason}")]
+        public static partial void BadUpgrade(ILogger logger, string reason);
+    }
+}

@@ -1,0 +1,238 @@
+using System.Buffers;
+using FastIo.EngineIO;
+using FastIo.Timers;
+
+namespace FastIo.Transports.EngineIO;
+
+/// <summary>
+/// HTTP long-polling (engine.io's <c>Polling</c>): at most one waiting GET, which the session's next flush
+/// answers with a payload, and at most one POST at a time carrying a payload of packets.
+/// </summary>
+/// <remarks>All state is guarded by the session's <see cref="EngineSession.SyncRoot"/>.</remarks>
+internal sealed class PollingTransport : EngineTransport
+{
+    /// <summary>How long a close waits for the client's next GET to carry the close packet (engine.io: 30 s).</summary>
+    private static readonly TimeSpan s_closeTimeout = TimeSpan.FromSeconds(30);
+
+    private readonly TimerWheel _timers;
+    private TaskCompletionSource<PollResponse>? _pendingGet;
+    private CloseTimer? _closeTimer;
+    private bool _postActive;
+    private bool _shouldClose;
+    private bool _discarded;
+    private bool _closed;
+
+    public PollingTransport(TimerWheel timers) => _timers = timers;
+
+    public override string Name => "polling";
+
+    public override bool IsWritable => _pendingGet is not null;
+
+    public override bool HandlesUpgrades => false;
+
+    private EngineSession TheSession => Session ?? throw new InvalidOperationException("not attached");
+
+    /// <summary>
+    /// Registers a GET and returns the task its response completes with; null when another GET is already
+    /// waiting, which closes the session (engine.io: "overlap from client").
+    /// </summary>
+    public Task<PollResponse>? BeginPoll()
+    {
+        var session = TheSession;
+        Task<PollResponse> task;
+        lock (session.SyncRoot)
+        {
+            if (_pendingGet is not null || _closed)
+            {
+                session.OnTransportError(this, "overlap from client");
+                return null;
+            }
+
+            var pending = new TaskCompletionSource<PollResponse>(TaskCreationOptions.RunContinuationsAsynchronously);
+            _pendingGet = pending;
+            task = pending.Task;
+            session.OnTransportReady(this);
+            if (_shouldClose && IsWritable)
+            {
+                // A close was requested while no GET waited: this one carries it.
+                Send([new EnginePacket(EnginePacketType.Noop)]);
+            }
+        }
+
+        return task;
+    }
+
+    /// <summary>The client went away while its GET waited: the session dies ("poll connection closed prematurely").</summary>
+    public void AbortPoll(Task<PollResponse> poll)
+    {
+        var session = TheSession;
+        lock (session.SyncRoot)
+        {
+            if (_pendingGet is null || _pendingGet.Task != poll)
+            {
+                return; // already answered
+            }
+
+            _pendingGet.TrySetCanceled();
+            _pendingGet = null;
+            session.OnTransportError(this, "poll connection closed prematurely");
+        }
+    }
+
+    /// <summary>Marks a POST as running; false if another one is (which closes the session).</summary>
+    public bool BeginPost()
+    {
+        var session = TheSession;
+        lock (session.SyncRoot)
+        {
+            if (_postActive)
+            {
+                session.OnTransportError(this, "data request overlap from client");
+                return false;
+            }
+
+            _postActive = true;
+            return true;
+        }
+    }
+
+    public void EndPost()
+    {
+        lock (TheSession.SyncRoot)
+        {
+            _postActive = false;
+        }
+    }
+
+    /// <summary>The client sent a close packet: release the waiting GET with a noop, then the transport is done.</summary>
+    public void OnClientClose()
+    {
+        var session = TheSession;
+        lock (session.SyncRoot)
+        {
+            if (IsWritable)
+            {
+                Send([new EnginePacket(EnginePacketType.Noop)]);
+            }
+
+            _closed = true;
+        }
+
+        session.OnTransportClosed(this);
+    }
+
+    public override void Send(ReadOnlySpan<EnginePacket> packets)
+    {
+        var pending = _pendingGet;
+        if (pending is null)
+        {
+            return;
+        }
+
+        _pendingGet = null;
+        var session = TheSession;
+        var closing = _shouldClose;
+        if (closing)
+        {
+            packets = Append(packets, new EnginePacket(EnginePacketType.Close));
+            _shouldClose = false;
+        }
+
+        pending.TrySetResult(Encode(session, packets));
+        if (closing)
+        {
+            FinishClose();
+        }
+    }
+
+    public override void Close()
+    {
+        var session = TheSession;
+        if (_closed || _shouldClose)
+        {
+            return;
+        }
+
+        if (IsWritable)
+        {
+            Send([new EnginePacket(EnginePacketType.Close)]);
+            FinishClose();
+        }
+        else if (_discarded || session.State == EngineSessionState.Closed)
+        {
+            // Nobody will come for a close packet: an upgraded session, or one already dead.
+            FinishClose();
+        }
+        else
+        {
+            _shouldClose = true;
+            _closeTimer ??= new CloseTimer(this);
+            _timers.Schedule(_closeTimer, s_closeTimeout);
+        }
+    }
+
+    public override void Discard()
+    {
+        _discarded = true;
+        if (IsWritable)
+        {
+            Send([new EnginePacket(EnginePacketType.Noop)]);
+        }
+    }
+
+    private void FinishClose()
+    {
+        if (_closed)
+        {
+            return;
+        }
+
+        _closed = true;
+        if (_closeTimer is not null)
+        {
+            _timers.Cancel(_closeTimer);
+        }
+
+        TheSession.OnTransportClosed(this);
+    }
+
+    private static PollResponse Encode(EngineSession session, ReadOnlySpan<EnginePacket> packets)
+    {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        if (session.Protocol != 3)
+        {
+            EngineCodec.WritePayloadV4(buffer, packets);
+            return new PollResponse(buffer.WrittenMemory, isBinary: false);
+        }
+
+        if (EngineCodec.NeedsV3BinaryPayload(packets, session.SupportsBinary))
+        {
+            EngineCodec.WritePayloadV3Binary(buffer, packets);
+            return new PollResponse(buffer.WrittenMemory, isBinary: true);
+        }
+
+        EngineCodec.WritePayloadV3Text(buffer, packets);
+        return new PollResponse(buffer.WrittenMemory, isBinary: false);
+    }
+
+    private static EnginePacket[] Append(ReadOnlySpan<EnginePacket> packets, EnginePacket last)
+    {
+        var all = new EnginePacket[packets.Length + 1];
+        packets.CopyTo(all);
+        all[^1] = last;
+        return all;
+    }
+
+    private sealed class CloseTimer(PollingTransport transport) : TimerEntry
+    {
+        protected internal override void OnTimer()
+        {
+            var session = transport.TheSession;
+            lock (session.SyncRoot)
+            {
+                transport._shouldClose = false;
+                transport.FinishClose();
+            }
+        }
+    }
+}

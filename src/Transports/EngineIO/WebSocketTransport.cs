@@ -1,0 +1,175 @@
+using System.Buffers;
+using FastIo.EngineIO;
+using FastIo.Transports.WebSockets;
+
+namespace FastIo.Transports.EngineIO;
+
+/// <summary>
+/// Engine.IO over one WebSocket: every packet is its own message. v4 sends binary messages as raw bytes; v3
+/// prefixes them with the packet type byte.
+/// </summary>
+internal sealed class WebSocketTransport : EngineTransport, IWebSocketHandler
+{
+    /// <summary>Normal closure (RFC 6455 §7.4.1).</summary>
+    private const ushort NormalClosure = 1000;
+
+    private readonly int _protocol;
+    private WebSocketConnection? _connection;
+    private bool _closed;
+
+    public WebSocketTransport(int protocol) => _protocol = protocol;
+
+    public override string Name => "websocket";
+
+    public override bool IsWritable => !_closed && _connection is { IsOpen: true };
+
+    public override bool HandlesUpgrades => true;
+
+    /// <summary>Binds the connection; done once, before the session or upgrade is set up.</summary>
+    public void Attach(WebSocketConnection connection) => _connection = connection;
+
+    public override void Send(ReadOnlySpan<EnginePacket> packets)
+    {
+        var connection = _connection!;
+        foreach (var packet in packets)
+        {
+            bool sent;
+            if (packet.IsBinary)
+            {
+                sent = _protocol == 3 ? SendBinaryV3(connection, packet) : connection.Send(packet.Data.Span, WebSocketMessageType.Binary);
+            }
+            else
+            {
+                sent = SendText(connection, packet);
+            }
+
+            if (!sent)
+            {
+                // The outbound queue is over its bound (a consumer that does not read) or the socket is closing:
+                // the session cannot go on without losing packets.
+                connection.Abort();
+                return;
+            }
+        }
+    }
+
+    public override void Close()
+    {
+        if (_closed)
+        {
+            return;
+        }
+
+        _closed = true;
+        _connection?.Close(NormalClosure, null);
+    }
+
+    public override void Discard()
+    {
+        // A WebSocket is never replaced by an upgrade.
+    }
+
+    public void OnMessage(WebSocketMessageType type, ReadOnlySequence<byte> payload)
+    {
+        var session = Session;
+        if (session is null)
+        {
+            return;
+        }
+
+        if (payload.IsSingleSegment)
+        {
+            Dispatch(session, type, payload.FirstSpan);
+            return;
+        }
+
+        var length = checked((int)payload.Length);
+        var rented = ArrayPool<byte>.Shared.Rent(length);
+        try
+        {
+            payload.CopyTo(rented);
+            Dispatch(session, type, rented.AsSpan(0, length));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
+    public void OnClosed(ushort? closeStatus, string? reason, Exception? error)
+    {
+        _closed = true;
+        var session = Session;
+        if (session is null)
+        {
+            return;
+        }
+
+        if (error is not null)
+        {
+            session.OnTransportError(this, error.Message);
+        }
+        else
+        {
+            session.OnTransportClosed(this);
+        }
+    }
+
+    private void Dispatch(EngineSession session, WebSocketMessageType type, ReadOnlySpan<byte> data)
+    {
+        if (type == WebSocketMessageType.Binary && _protocol != 3)
+        {
+            session.OnPacket(this, EnginePacketType.Message, data, isBinary: true);
+            return;
+        }
+
+        var ok = type == WebSocketMessageType.Binary
+            ? EngineCodec.TryDecodeBinaryV3(data, out var packetType, out var packetData)
+            : EngineCodec.TryDecodeText(data, out packetType, out packetData);
+        if (!ok)
+        {
+            session.OnParseError(this);
+            _connection?.Close(NormalClosure, null);
+            return;
+        }
+
+        session.OnPacket(this, packetType, packetData, type == WebSocketMessageType.Binary);
+    }
+
+    private static bool SendText(WebSocketConnection connection, in EnginePacket packet)
+    {
+        var data = packet.Data.Span;
+        var length = data.Length + 1;
+        byte[]? rented = null;
+        var span = length <= 256 ? stackalloc byte[256] : (rented = ArrayPool<byte>.Shared.Rent(length));
+        try
+        {
+            span[0] = (byte)('0' + (int)packet.Type);
+            data.CopyTo(span[1..]);
+            return connection.Send(span[..length], WebSocketMessageType.Text);
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
+    }
+
+    private static bool SendBinaryV3(WebSocketConnection connection, in EnginePacket packet)
+    {
+        var data = packet.Data.Span;
+        var rented = ArrayPool<byte>.Shared.Rent(data.Length + 1);
+        try
+        {
+            rented[0] = (byte)packet.Type;
+            data.CopyTo(rented.AsSpan(1));
+            return connection.Send(rented.AsSpan(0, data.Length + 1), WebSocketMessageType.Binary);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+}

@@ -1,0 +1,221 @@
+using System.Collections.Concurrent;
+using System.IO.Pipelines;
+using System.Net;
+using System.Net.Sockets;
+using FastIo.EngineIO;
+using FastIo.Transports.EngineIO;
+using FastIo.Transports.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace FastIo.Transports.Hosting;
+
+/// <summary>
+/// Serves an Engine.IO application over HTTP/1.1 and WebSocket on sockets it listens on itself, or on
+/// connections a custom host accepted and hands in (<see cref="ProcessConnectionAsync(IDuplexPipe, EndPoint?, CancellationToken)"/>).
+/// </summary>
+public sealed partial class FastIoHost : IAsyncDisposable
+{
+    private readonly FastIoHostOptions _options;
+    private readonly EngineHttpApplication _application;
+    private readonly ILogger _logger;
+    private readonly List<IConnectionListener> _listeners = new();
+    private readonly List<Task> _acceptLoops = new();
+    private readonly ConcurrentDictionary<long, Task> _connections = new();
+    private readonly CancellationTokenSource _shutdown = new();
+    private long _nextConnectionId;
+    private int _state; // 0 new, 1 started, 2 stopped
+
+    /// <summary>Creates a host that hands sessions to <paramref name="handler"/>.</summary>
+    public FastIoHost(FastIoHostOptions options, IEngineHandler handler, ILoggerFactory? loggerFactory = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(handler);
+        _options = options;
+        loggerFactory ??= NullLoggerFactory.Instance;
+        _logger = loggerFactory.CreateLogger<FastIoHost>();
+
+        // One limit for a message, whichever way it comes: engine.io hands maxHttpBufferSize to ws as maxPayload.
+        options.Http.MaxRequestBodyBytes = options.Engine.MaxHttpBufferSize;
+        options.WebSocket.MaxMessageBytes = options.Engine.MaxHttpBufferSize;
+        Engine = new EngineServer(options.Engine, handler, loggerFactory.CreateLogger<EngineServer>());
+        _application = new EngineHttpApplication(Engine, options.WebSocket, options.HealthPath, loggerFactory.CreateLogger<EngineHttpApplication>());
+    }
+
+    /// <summary>The Engine.IO server behind the host.</summary>
+    public EngineServer Engine { get; }
+
+    /// <summary>The addresses actually bound (real ports when 0 was asked for); empty before <see cref="StartAsync"/>.</summary>
+    public IReadOnlyList<EndPoint> ListeningEndpoints
+    {
+        get
+        {
+            var endpoints = new List<EndPoint>(_listeners.Count);
+            foreach (var listener in _listeners)
+            {
+                endpoints.Add(listener.EndPoint);
+            }
+
+            return endpoints;
+        }
+    }
+
+    /// <summary>Binds every endpoint and starts accepting.</summary>
+    public Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        if (Interlocked.CompareExchange(ref _state, 1, 0) != 0)
+        {
+            throw new InvalidOperationException("The host was already started.");
+        }
+
+        var pipeOptions = new PipeOptions(useSynchronizationContext: false);
+        try
+        {
+            foreach (var endPoint in _options.EffectiveEndpoints())
+            {
+                var listener = SocketConnectionListener.Bind(endPoint, _options.Backlog, pipeOptions);
+                _listeners.Add(listener);
+                Log.Listening(_logger, listener.EndPoint.ToString() ?? "");
+            }
+        }
+        catch
+        {
+            foreach (var listener in _listeners)
+            {
+                // Bound sockets release synchronously; nothing to await.
+                listener.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            }
+
+            _listeners.Clear();
+            throw;
+        }
+
+        foreach (var listener in _listeners)
+        {
+            _acceptLoops.Add(AcceptLoopAsync(listener));
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Stops accepting, closes every session with its close packet, waits up to
+    /// <see cref="FastIoHostOptions.ShutdownTimeout"/> (or <paramref name="cancellationToken"/>) and then cuts
+    /// the connections that are left.
+    /// </summary>
+    public async Task StopAsync(CancellationToken cancellationToken = default)
+    {
+        if (Interlocked.Exchange(ref _state, 2) == 2)
+        {
+            return;
+        }
+
+        foreach (var listener in _listeners)
+        {
+            await listener.DisposeAsync().ConfigureAwait(false);
+        }
+
+        await Task.WhenAll(_acceptLoops).ConfigureAwait(false);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_options.ShutdownTimeout);
+        await Engine.CloseAllAsync(timeout.Token).ConfigureAwait(false);
+        await _shutdown.CancelAsync().ConfigureAwait(false);
+        try
+        {
+            await Task.WhenAll(_connections.Values).WaitAsync(timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            Log.ConnectionsCut(_logger, _connections.Count);
+        }
+
+        Engine.Dispose();
+    }
+
+    /// <summary>Serves one connection a custom host accepted, as a duplex pipe, until it closes.</summary>
+    public Task ProcessConnectionAsync(IDuplexPipe transport, EndPoint? remoteEndPoint, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(transport);
+        return Track(ServeAsync(new PipeAcceptedConnection(transport, remoteEndPoint, null), cancellationToken));
+    }
+
+    /// <summary>Serves one accepted socket until it closes; the host disposes it.</summary>
+    public Task ProcessConnectionAsync(Socket socket, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(socket);
+        var remote = socket.RemoteEndPoint;
+        var connection = SocketConnectionListener.Wrap(socket, new PipeOptions(useSynchronizationContext: false));
+        return Track(ServeAsync(new SocketAcceptedConnection(connection, remote), cancellationToken));
+    }
+
+    /// <summary>Serves one connection given as a stream (e.g. a TLS stream); the host disposes it.</summary>
+    public Task ProcessConnectionAsync(Stream stream, EndPoint? remoteEndPoint, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        var pipe = new StreamDuplexPipe(stream);
+        return Track(ServeAsync(new PipeAcceptedConnection(pipe, remoteEndPoint, pipe), cancellationToken));
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync().ConfigureAwait(false);
+        _shutdown.Dispose();
+    }
+
+    private async Task AcceptLoopAsync(IConnectionListener listener)
+    {
+        await Task.Yield();
+        while (true)
+        {
+            var connection = await listener.AcceptAsync(_shutdown.Token).ConfigureAwait(false);
+            if (connection is null)
+            {
+                return;
+            }
+
+            _ = Track(ServeAsync(connection, CancellationToken.None));
+        }
+    }
+
+    private async Task ServeAsync(AcceptedConnection connection, CancellationToken cancellationToken)
+    {
+        await Task.Yield(); // never run a connection on the accept loop's stack
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(_shutdown.Token, cancellationToken);
+        try
+        {
+            await HttpConnection.RunAsync(connection.Transport, connection.RemoteEndPoint, _application, _options.Http, _logger, linked.Token).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            Log.ConnectionFailed(_logger, e);
+        }
+        finally
+        {
+            await connection.CloseAsync().ConfigureAwait(false);
+        }
+    }
+
+    private Task Track(Task connection)
+    {
+        var id = Interlocked.Increment(ref _nextConnectionId);
+        _connections[id] = connection;
+        _ = connection.ContinueWith(
+            static (_, s) => { var (self, key) = ((FastIoHost, long))s!; self._connections.TryRemove(key, out Task? _); },
+            (this, id), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        return connection;
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(20, LogLevel.Information, "Listening on {EndPoint}")]
+        public static partial void Listening(ILogger logger, string endPoint);
+
+        [LoggerMessage(21, LogLevel.Warning, "Connection failed")]
+        public static partial void ConnectionFailed(ILogger logger, Exception exception);
+
+        [LoggerMessage(22, LogLevel.Information, "Shutdown timeout: cut {Count} connections")]
+        public static partial void ConnectionsCut(ILogger logger, int count);
+    }
+}

@@ -1,0 +1,100 @@
+using System.IO.Pipelines;
+
+namespace FastIo.Transports.Http;
+
+/// <summary>
+/// The request/response pair handed to <see cref="IHttpApplication.HandleAsync"/>. One instance per
+/// connection, reset between requests; valid only until the handler's task completes.
+/// </summary>
+internal sealed class HttpContext
+{
+    private readonly HttpConnection _connection;
+    private readonly Lock _abortLock = new();
+    private CancellationTokenSource? _abortSource;
+    private bool _aborted;
+
+    internal HttpContext(HttpConnection connection)
+    {
+        _connection = connection;
+    }
+
+    public HttpRequest Request { get; } = new();
+
+    public HttpResponse Response { get; } = new();
+
+    /// <summary>
+    /// Cancelled when the peer closes the connection (its input completes, FIN or RST) while
+    /// <see cref="IHttpApplication.HandleAsync"/> is still pending. The response of an aborted request
+    /// is not written. The source is created lazily, so requests that never look at it allocate nothing.
+    /// Limitation: once bytes of a pipelined next request arrive during the handler, the connection stops
+    /// watching (it must not consume them), so a close after that is only noticed at the next read.
+    /// </summary>
+    public CancellationToken RequestAborted
+    {
+        get
+        {
+            lock (_abortLock)
+            {
+                if (_aborted)
+                {
+                    return new CancellationToken(canceled: true);
+                }
+
+                _abortSource ??= new CancellationTokenSource();
+                return _abortSource.Token;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Switches the connection to another protocol (WebSocket): writes <c>HTTP/1.1 101 Switching
+    /// Protocols</c> with <see cref="Response"/>'s headers (the caller sets Upgrade, Connection and
+    /// Sec-WebSocket-Accept), flushes, and returns the raw connection pipe. Bytes the client sent after
+    /// the request head are still readable from the returned pipe's Input. May be called at most once,
+    /// from within HandleAsync; when HandleAsync returns, the connection is closed.
+    /// </summary>
+    public ValueTask<IDuplexPipe> AcceptUpgradeAsync() => _connection.AcceptUpgradeAsync();
+
+    internal bool IsAborted
+    {
+        get
+        {
+            lock (_abortLock)
+            {
+                return _aborted;
+            }
+        }
+    }
+
+    /// <summary>Called by the connection's input watcher when the peer went away.</summary>
+    internal void Abort()
+    {
+        CancellationTokenSource? source;
+        lock (_abortLock)
+        {
+            if (_aborted)
+            {
+                return;
+            }
+
+            _aborted = true;
+            source = _abortSource;
+        }
+
+        // Cancel outside the lock: callbacks registered by the application run synchronously here.
+        source?.Cancel();
+    }
+
+    internal void Reset()
+    {
+        lock (_abortLock)
+        {
+            // A source that was never cancelled is simply dropped: reusing it (TryReset) would keep
+            // callbacks the previous request registered.
+            _abortSource = null;
+            _aborted = false;
+        }
+
+        Response.Reset();
+    }
+}

@@ -1,0 +1,499 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.IO.Pipelines;
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.Unicode;
+using Microsoft.Extensions.Logging;
+
+namespace FastIo.Transports.WebSockets;
+
+/// <summary>
+/// Server side of one WebSocket connection (RFC 6455) over an <see cref="IDuplexPipe"/> whose 101 response was
+/// already written. This file is the receive side (frame parsing, reassembly, control frames, close handshake
+/// and teardown); WebSocketConnection.Send.cs is the single-writer send queue.
+/// </summary>
+internal sealed partial class WebSocketConnection : IThreadPoolWorkItem
+{
+    /// <summary>
+    /// A frame up to this size (header + payload) waits in the pipe until it is whole and is then delivered
+    /// without copying; larger ones are streamed into a pooled buffer. Must stay well below the transport
+    /// pipe's pause threshold (64 KiB by default) or the writer would stall waiting for us to consume.
+    /// </summary>
+    internal const int MaxFrameBufferedInPipe = 16 * 1024;
+
+    /// <summary>First rental for reassembly; grown by doubling up to the message limit.</summary>
+    private const int MinAssemblyBufferSize = 4 * 1024;
+
+    private static ReadOnlySpan<byte> ProtocolErrorReason => "protocol error"u8;
+    private static ReadOnlySpan<byte> InvalidPayloadReason => "invalid payload data"u8;
+    private static ReadOnlySpan<byte> MessageTooBigReason => "message too big"u8;
+    private static ReadOnlySpan<byte> InternalErrorReason => "internal error"u8;
+
+    private readonly PipeReader _input;
+    private readonly PipeWriter _output;
+    private readonly IWebSocketHandler _handler;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _timeProvider;
+    private readonly long _maxMessageBytes;
+    private readonly long _maxBufferedSendBytes;
+    private readonly TimeSpan _closeTimeout;
+
+    // Receive state: only touched by the receive loop.
+    private bool _messageInProgress;
+    private WebSocketMessageType _messageType;
+    private byte[]? _assembly;
+    private int _assembled;
+    private Utf8StreamValidator _utf8;
+    private bool _inFramePayload;
+    private WebSocketFrameHeader _frame;
+    private long _frameRemaining;
+    private int _maskOffset;
+
+    // Termination: the first AbortCause wins; written from any thread.
+    private int _abortCause;
+    private int _runStarted;
+    private Exception? _sendException;
+    private bool _transportCompleted;
+
+    public WebSocketConnection(IDuplexPipe transport, IWebSocketHandler handler, WebSocketOptions options, ILogger logger, TimeProvider? timeProvider = null)
+    {
+        ArgumentNullException.ThrowIfNull(transport);
+        ArgumentNullException.ThrowIfNull(handler);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(logger);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.MaxMessageBytes);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.MaxBufferedSendBytes);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.CloseTimeout, TimeSpan.Zero);
+
+        _input = transport.Input;
+        _output = transport.Output;
+        _handler = handler;
+        _logger = logger;
+        _timeProvider = timeProvider ?? TimeProvider.System;
+
+        // Snapshot the options: they are mutable and may be shared between connections.
+        _maxMessageBytes = Math.Min(options.MaxMessageBytes, Array.MaxLength);
+        _maxBufferedSendBytes = options.MaxBufferedSendBytes;
+        _closeTimeout = options.CloseTimeout;
+    }
+
+    /// <summary>For tests: whether a reassembly buffer is rented (only while a streamed/fragmented message is incomplete).</summary>
+    internal bool HoldsReceiveBuffer => Volatile.Read(ref _assembly) is not null;
+
+    private enum AbortCause
+    {
+        None = 0,
+        Aborted,
+        Canceled,
+        CloseTimeout,
+        SendFailed,
+    }
+
+    /// <summary>
+    /// Runs the receive loop until the connection is finished, then completes the transport and calls
+    /// <see cref="IWebSocketHandler.OnClosed"/> exactly once. Peer and protocol errors never make it throw;
+    /// cancelling <paramref name="cancellationToken"/> acts like <see cref="Abort"/>.
+    /// </summary>
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        if (Interlocked.Exchange(ref _runStarted, 1) != 0)
+        {
+            throw new InvalidOperationException("RunAsync may only be called once.");
+        }
+
+        CloseOutcome outcome;
+        using (cancellationToken.Register(static state => ((WebSocketConnection)state!).RequestAbort(AbortCause.Canceled), this))
+        {
+            outcome = await ReceiveLoopAsync().ConfigureAwait(false);
+        }
+
+        await FinishTransportAsync().ConfigureAwait(false);
+        ReleaseAssemblyBuffer();
+
+        try
+        {
+            _handler.OnClosed(outcome.Status, outcome.Reason, outcome.Error);
+        }
+        catch (Exception ex)
+        {
+            WebSocketLog.OnClosedFailed(_logger, ex);
+        }
+    }
+
+    /// <summary>Immediately tears the connection down without a close handshake.</summary>
+    public void Abort() => RequestAbort(AbortCause.Aborted);
+
+    private void RequestAbort(AbortCause cause)
+    {
+        if (Volatile.Read(ref _transportCompleted)
+            || Interlocked.CompareExchange(ref _abortCause, (int)cause, (int)AbortCause.None) != (int)AbortCause.None)
+        {
+            return;
+        }
+
+        if (cause == AbortCause.CloseTimeout)
+        {
+            WebSocketLog.CloseTimedOut(_logger, _closeTimeout);
+        }
+
+        // Both are safe from any thread: they wake the receive loop and the drain loop, which then finish.
+        _input.CancelPendingRead();
+        _output.CancelPendingFlush();
+    }
+
+    private async Task<CloseOutcome> ReceiveLoopAsync()
+    {
+        while (true)
+        {
+            if (Volatile.Read(ref _abortCause) != (int)AbortCause.None)
+            {
+                return AbortOutcome();
+            }
+
+            ReadResult result;
+            try
+            {
+                result = await _input.ReadAsync().ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                WebSocketLog.ReadFailed(_logger, ex);
+                return new CloseOutcome(null, null, ex);
+            }
+
+            if (result.IsCanceled)
+            {
+                return AbortOutcome();
+            }
+
+            ReadOnlySequence<byte> buffer = result.Buffer;
+            SequencePosition consumed;
+            CloseOutcome outcome;
+            bool finished;
+            try
+            {
+                finished = ProcessBuffer(buffer, out consumed, out outcome);
+            }
+            catch (WebSocketProtocolException ex)
+            {
+                _input.AdvanceTo(buffer.End);
+                return FailConnection(ex);
+            }
+            catch (Exception ex)
+            {
+                // Only the handler can throw anything else; treat it as our internal error (§7.4.1 1011).
+                _input.AdvanceTo(buffer.End);
+                WebSocketLog.HandlerFailed(_logger, ex);
+                TryEnqueueClose(WebSocketCloseCodes.InternalError, InternalErrorReason, startTimer: false);
+                return new CloseOutcome(WebSocketCloseCodes.InternalError, "internal error", ex);
+            }
+
+            // Everything up to `consumed` is done; the rest is an incomplete frame we have looked at in full.
+            _input.AdvanceTo(consumed, buffer.End);
+            if (finished)
+            {
+                return outcome;
+            }
+
+            if (result.IsCompleted)
+            {
+                // TCP closed without a Close frame: abnormal closure, 1006 semantics (§7.1.5).
+                return new CloseOutcome(null, null, null);
+            }
+        }
+    }
+
+    private CloseOutcome FailConnection(WebSocketProtocolException ex)
+    {
+        // §7.1.7 "Fail the WebSocket Connection": send a Close with the code, then drop the connection.
+        WebSocketLog.ProtocolError(_logger, ex.CloseStatus, ex.Message);
+        ReadOnlySpan<byte> reason = ex.CloseStatus switch
+        {
+            WebSocketCloseCodes.InvalidPayloadData => InvalidPayloadReason,
+            WebSocketCloseCodes.MessageTooBig => MessageTooBigReason,
+            _ => ProtocolErrorReason,
+        };
+        TryEnqueueClose(ex.CloseStatus, reason, startTimer: false);
+        return new CloseOutcome(ex.CloseStatus, Encoding.UTF8.GetString(reason), ex);
+    }
+
+    private CloseOutcome AbortOutcome()
+    {
+        Exception error = (AbortCause)Volatile.Read(ref _abortCause) switch
+        {
+            AbortCause.CloseTimeout => new TimeoutException("The peer did not answer our Close frame within the close timeout."),
+            AbortCause.Canceled => new OperationCanceledException("The WebSocket connection was cancelled."),
+            AbortCause.SendFailed => _sendException ?? new IOException("Sending to the WebSocket peer failed."),
+            _ => new OperationCanceledException("The WebSocket connection was aborted."),
+        };
+        return new CloseOutcome(null, null, error);
+    }
+
+    /// <summary>Parses and handles every complete frame in the buffer. Returns true once a Close frame was handled.</summary>
+    private bool ProcessBuffer(in ReadOnlySequence<byte> buffer, out SequencePosition consumed, out CloseOutcome outcome)
+    {
+        var reader = new SequenceReader<byte>(buffer);
+        outcome = default;
+        while (Volatile.Read(ref _abortCause) == (int)AbortCause.None)
+        {
+            if (_inFramePayload)
+            {
+                if (_frameRemaining > 0)
+                {
+                    CopyPayloadIntoAssembly(ref reader);
+                    if (_frameRemaining > 0)
+                    {
+                        break; // the rest of this frame has not arrived yet
+                    }
+                }
+
+                _inFramePayload = false;
+                if (_frame.Fin)
+                {
+                    DeliverAssembledMessage();
+                }
+
+                continue;
+            }
+
+            long frameStart = reader.Consumed;
+            WebSocketFrameParseStatus status = WebSocketFrameParser.TryParseHeader(ref reader, _messageInProgress, out WebSocketFrameHeader header, out ushort errorStatus, out string? error);
+            if (status == WebSocketFrameParseStatus.Incomplete)
+            {
+                break;
+            }
+
+            if (status == WebSocketFrameParseStatus.Error)
+            {
+                throw new WebSocketProtocolException(errorStatus, error!);
+            }
+
+            if (header.IsControl)
+            {
+                // Control payloads are tiny (§5.5); wait until the whole frame is in the pipe.
+                if (reader.Remaining < header.PayloadLength)
+                {
+                    reader.Rewind(reader.Consumed - frameStart);
+                    break;
+                }
+
+                if (HandleControlFrame(ref reader, header, out outcome))
+                {
+                    consumed = reader.Position;
+                    return true;
+                }
+
+                continue;
+            }
+
+            long messageLength = header.PayloadLength + (_messageInProgress ? _assembled : 0);
+            if (messageLength > _maxMessageBytes)
+            {
+                throw new WebSocketProtocolException(WebSocketCloseCodes.MessageTooBig, $"Message of {messageLength} bytes exceeds the limit of {_maxMessageBytes}.");
+            }
+
+            if (!_messageInProgress && header.Fin)
+            {
+                if (reader.Remaining >= header.PayloadLength)
+                {
+                    DeliverInPlace(ref reader, header);
+                    continue;
+                }
+
+                if (header.HeaderLength + header.PayloadLength <= MaxFrameBufferedInPipe)
+                {
+                    reader.Rewind(reader.Consumed - frameStart);
+                    break;
+                }
+
+                BeginAssembly(header.Opcode, header.PayloadLength);
+            }
+            else if (!_messageInProgress)
+            {
+                BeginAssembly(header.Opcode, Math.Max(header.PayloadLength, MinAssemblyBufferSize));
+                _messageInProgress = true;
+            }
+            else
+            {
+                EnsureAssemblyCapacity(messageLength);
+            }
+
+            _frame = header;
+            _frameRemaining = header.PayloadLength;
+            _maskOffset = 0;
+            _inFramePayload = true;
+        }
+
+        consumed = reader.Position;
+        return false;
+    }
+
+    /// <summary>Single-frame message entirely in the pipe: unmask in place and hand the pipe's memory to the handler.</summary>
+    private void DeliverInPlace(ref SequenceReader<byte> reader, in WebSocketFrameHeader header)
+    {
+        ReadOnlySequence<byte> payload = reader.UnreadSequence.Slice(0, header.PayloadLength);
+        int offset = 0;
+        foreach (ReadOnlyMemory<byte> segment in payload)
+        {
+            // The bytes are ours until we AdvanceTo past them, so writing into the pipe's memory is safe.
+            offset = WebSocketMasking.Apply(MemoryMarshal.AsMemory(segment).Span, header.Mask, offset);
+        }
+
+        var type = ToMessageType(header.Opcode);
+        if (type == WebSocketMessageType.Text && !Utf8StreamValidator.IsValid(payload))
+        {
+            throw new WebSocketProtocolException(WebSocketCloseCodes.InvalidPayloadData, "Text message is not valid UTF-8.");
+        }
+
+        reader.Advance(header.PayloadLength);
+        if (!IsCloseSent)
+        {
+            _handler.OnMessage(type, payload);
+        }
+    }
+
+    private void BeginAssembly(WebSocketOpcode opcode, long initialCapacity)
+    {
+        _messageType = ToMessageType(opcode);
+        _utf8.Reset();
+        _assembled = 0;
+        _assembly = ArrayPool<byte>.Shared.Rent((int)Math.Min(initialCapacity, _maxMessageBytes));
+    }
+
+    private void EnsureAssemblyCapacity(long required)
+    {
+        byte[] current = _assembly!;
+        if (required <= current.Length)
+        {
+            return;
+        }
+
+        long grown = Math.Min(Math.Max(required, (long)current.Length * 2), _maxMessageBytes);
+        byte[] larger = ArrayPool<byte>.Shared.Rent((int)grown);
+        current.AsSpan(0, _assembled).CopyTo(larger);
+        ArrayPool<byte>.Shared.Return(current);
+        _assembly = larger;
+    }
+
+    private void CopyPayloadIntoAssembly(ref SequenceReader<byte> reader)
+    {
+        while (_frameRemaining > 0 && !reader.End)
+        {
+            ReadOnlySpan<byte> source = reader.UnreadSpan;
+            int take = (int)Math.Min(source.Length, _frameRemaining);
+            Span<byte> destination = _assembly.AsSpan(_assembled, take);
+            source[..take].CopyTo(destination);
+            _maskOffset = WebSocketMasking.Apply(destination, _frame.Mask, _maskOffset);
+
+            // Validate text as it arrives so a bad fragment fails fast (§8.1), including code points split across frames.
+            if (_messageType == WebSocketMessageType.Text && !_utf8.Append(destination))
+            {
+                throw new WebSocketProtocolException(WebSocketCloseCodes.InvalidPayloadData, "Text message is not valid UTF-8.");
+            }
+
+            _assembled += take;
+            _frameRemaining -= take;
+            reader.Advance(take);
+        }
+    }
+
+    private void DeliverAssembledMessage()
+    {
+        if (_messageType == WebSocketMessageType.Text && !_utf8.Complete())
+        {
+            throw new WebSocketProtocolException(WebSocketCloseCodes.InvalidPayloadData, "Text message ends inside a UTF-8 sequence.");
+        }
+
+        byte[] buffer = _assembly!;
+        int length = _assembled;
+        _assembly = null;
+        _assembled = 0;
+        _messageInProgress = false;
+        try
+        {
+            if (!IsCloseSent)
+            {
+                _handler.OnMessage(_messageType, new ReadOnlySequence<byte>(buffer, 0, length));
+            }
+        }
+        finally
+        {
+            // Returned after every message so an idle connection holds no receive buffer.
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private void ReleaseAssemblyBuffer()
+    {
+        if (_assembly is { } buffer)
+        {
+            _assembly = null;
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>Handles Ping/Pong/Close (§5.5); returns true when the connection is finished (Close received).</summary>
+    private bool HandleControlFrame(ref SequenceReader<byte> reader, in WebSocketFrameHeader header, out CloseOutcome outcome)
+    {
+        outcome = default;
+        int length = (int)header.PayloadLength;
+        Span<byte> payload = stackalloc byte[WebSocketFrameParser.MaxControlPayloadLength].Slice(0, length);
+        reader.TryCopyTo(payload);
+        reader.Advance(length);
+        WebSocketMasking.Apply(payload, header.Mask, 0);
+
+        switch (header.Opcode)
+        {
+            case WebSocketOpcode.Ping:
+                // §5.5.2/§5.5.3: answer with a Pong carrying the same application data.
+                TryEnqueueControl(WebSocketOpcode.Pong, payload);
+                return false;
+            case WebSocketOpcode.Pong:
+                return false; // §5.5.3: unsolicited Pongs need no response
+            default:
+                outcome = HandleCloseFrame(payload);
+                return true;
+        }
+    }
+
+    private CloseOutcome HandleCloseFrame(ReadOnlySpan<byte> payload)
+    {
+        // §5.5.1: an optional 2-byte code, then an optional UTF-8 reason.
+        if (payload.Length == 1)
+        {
+            throw new WebSocketProtocolException("Close frame payload of one byte.");
+        }
+
+        ushort? status = null;
+        string? reason = null;
+        if (payload.Length >= 2)
+        {
+            ushort code = BinaryPrimitives.ReadUInt16BigEndian(payload);
+            if (!WebSocketCloseCodes.IsValidOnWire(code))
+            {
+                throw new WebSocketProtocolException($"Invalid close code {code}.");
+            }
+
+            ReadOnlySpan<byte> reasonBytes = payload[2..];
+            if (!Utf8.IsValid(reasonBytes))
+            {
+                throw new WebSocketProtocolException(WebSocketCloseCodes.InvalidPayloadData, "Close reason is not valid UTF-8.");
+            }
+
+            status = code;
+            reason = reasonBytes.IsEmpty ? null : Encoding.UTF8.GetString(reasonBytes);
+        }
+
+        // §5.5.1: if we have not sent a Close yet, echo the code (1000 when the peer gave none). No-op otherwise.
+        TryEnqueueClose(status ?? WebSocketCloseCodes.NormalClosure, ReadOnlySpan<byte>.Empty, startTimer: false);
+
+        // §7.1.5: a Close frame without a code means status 1005.
+        return new CloseOutcome(status ?? WebSocketCloseCodes.NoStatusReceived, reason, null);
+    }
+
+    private static WebSocketMessageType ToMessageType(WebSocketOpcode opcode) =>
+        opcode == WebSocketOpcode.Text ? WebSocketMessageType.Text : WebSocketMessageType.Binary;
+
+    private readonly record struct CloseOutcome(ushort? Status, string? Reason, Exception? Error);
+}
