@@ -68,6 +68,14 @@ public sealed partial class EngineServer : IDisposable
                 return EngineErrorCode.UnknownSid;
             }
 
+            if (session.IsHeartbeatOverdue())
+            {
+                // The wheel has not fired yet, but the deadline is gone: the session is dead for this client.
+                session.CloseCore("ping timeout");
+                session = null;
+                return EngineErrorCode.UnknownSid;
+            }
+
             if (!isUpgrade && session.TransportName != transport)
             {
                 // e.g. a polling request after the session moved to WebSocket

@@ -12,6 +12,28 @@ public sealed partial class EngineSession
         AwaitPing,
     }
 
+    /// <summary>
+    /// When the session is dead for want of a heartbeat, as a <see cref="TimeProvider"/> timestamp. The wheel may
+    /// fire up to a tick late; requests check this deadline themselves so that a client arriving just after it
+    /// finds the session gone, exactly as with engine.io's own timers.
+    /// </summary>
+    private long _heartbeatDeadline;
+
+    /// <summary>True when the heartbeat deadline passed; the caller then closes the session.</summary>
+    internal bool IsHeartbeatOverdue()
+    {
+        var time = _server.Options.TimeProvider;
+        return State == EngineSessionState.Open && time.GetTimestamp() >= Volatile.Read(ref _heartbeatDeadline);
+    }
+
+    /// <summary>A heartbeat arrived (or the session opened): the next one is due within interval + timeout.</summary>
+    private void RenewHeartbeatDeadline()
+    {
+        var options = _server.Options;
+        var span = options.PingInterval + options.PingTimeout;
+        Volatile.Write(ref _heartbeatDeadline, options.TimeProvider.GetTimestamp() + (long)(span.TotalSeconds * options.TimeProvider.TimestampFrequency));
+    }
+
     private void OnPong()
     {
         lock (SyncRoot)
@@ -22,6 +44,7 @@ public sealed partial class EngineSession
             }
 
             _heartbeat.Mode = HeartbeatMode.SendPing;
+            RenewHeartbeatDeadline();
             _server.Timers.Schedule(_heartbeat, _server.Options.PingInterval);
         }
     }
@@ -30,6 +53,7 @@ public sealed partial class EngineSession
     {
         lock (SyncRoot)
         {
+            RenewHeartbeatDeadline();
             _server.Timers.Schedule(_heartbeat, _server.Options.PingInterval + _server.Options.PingTimeout);
             Enqueue(new EnginePacket(EnginePacketType.Pong, data.ToArray()));
         }

@@ -14,6 +14,9 @@ public sealed partial class EngineSession
     /// <summary>Whether a WebSocket is currently trying to take over the session.</summary>
     internal bool IsUpgrading => _upgradingTransport is not null;
 
+    /// <summary>Whether the WebSocket being upgraded to answered the probe, so the client is about to send <c>5</c>.</summary>
+    internal bool IsUpgradeProbed => _probed;
+
     /// <summary>Starts an upgrade to <paramref name="transport"/>; false if the session cannot upgrade now.</summary>
     internal bool TryBeginUpgrade(EngineTransport transport)
     {

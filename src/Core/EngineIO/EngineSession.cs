@@ -98,6 +98,7 @@ public sealed partial class EngineSession
         lock (SyncRoot)
         {
             State = EngineSessionState.Open;
+            RenewHeartbeatDeadline();
             _writeBuffer.Add(new EnginePacket(EnginePacketType.Open, _server.BuildOpenPacket(Id, _transport)));
             if (Protocol == 3)
             {
@@ -142,21 +143,14 @@ public sealed partial class EngineSession
         _writeBuffer.Clear();
     }
 
-    /// <summary>A polling transport got a GET: flush, and end it at once if an upgrade waits for it.</summary>
+    /// <summary>A polling transport got a GET: hand it what is buffered.</summary>
     internal void OnTransportReady(EngineTransport transport)
     {
         lock (SyncRoot)
         {
-            if (transport != _transport)
+            if (transport == _transport)
             {
-                return;
-            }
-
-            FlushLocked();
-            if (_probed && _transport.IsWritable)
-            {
-                // The client probed a WebSocket: release its GET so that it can pause polling and upgrade.
-                _transport.Send([new EnginePacket(EnginePacketType.Noop)]);
+                FlushLocked();
             }
         }
     }

@@ -166,6 +166,12 @@ internal sealed partial class EngineHttpApplication : IHttpApplication
             }
         }
 
+        if (result.IsRefused)
+        {
+            Reject(context, EngineErrorCode.BadRequest, null, false);
+            return;
+        }
+
         var response = context.Response;
         response.Headers.Add("Cache-Control", "no-store");
         response.SetBody(result.Body, result.IsBinary ? "application/octet-stream" : "text/plain; charset=UTF-8");
@@ -249,6 +255,9 @@ internal sealed partial class EngineHttpApplication : IHttpApplication
         transport.Attach(connection);
         if (session is null)
         {
+            // Let the 101 leave before the OPEN packet, as it does from Node: clients that attach their message
+            // listener only after the WebSocket 'open' event (the v3 suite does) miss a packet that arrives with it.
+            await Task.Yield();
             _engine.Handshake(protocol, transport, info!, supportsBinary: true);
         }
         else if (!session.TryBeginUpgrade(transport))

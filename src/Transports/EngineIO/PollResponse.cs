@@ -7,4 +7,9 @@ internal readonly struct PollResponse(ReadOnlyMemory<byte> body, bool isBinary)
 
     /// <summary>v3 binary payloads go as <c>application/octet-stream</c>.</summary>
     public bool IsBinary { get; } = isBinary;
+
+    /// <summary>The GET is answered with 400 instead (it raced with the upgrade that replaced polling).</summary>
+    public bool IsRefused { get; private init; }
+
+    public static PollResponse Refused { get; } = new(default, false) { IsRefused = true };
 }

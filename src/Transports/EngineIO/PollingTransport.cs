@@ -14,9 +14,13 @@ internal sealed class PollingTransport : EngineTransport
     /// <summary>How long a close waits for the client's next GET to carry the close packet (engine.io: 30 s).</summary>
     private static readonly TimeSpan s_closeTimeout = TimeSpan.FromSeconds(30);
 
+    /// <summary>How long a GET that arrives after a successful probe waits for the upgrade before a noop (engine.io: 100 ms).</summary>
+    private static readonly TimeSpan s_upgradeCheckDelay = TimeSpan.FromMilliseconds(100);
+
     private readonly TimerWheel _timers;
     private TaskCompletionSource<PollResponse>? _pendingGet;
     private CloseTimer? _closeTimer;
+    private UpgradeCheckTimer? _upgradeCheckTimer;
     private bool _postActive;
     private bool _shouldClose;
     private bool _discarded;
@@ -56,6 +60,14 @@ internal sealed class PollingTransport : EngineTransport
             {
                 // A close was requested while no GET waited: this one carries it.
                 Send([new EnginePacket(EnginePacketType.Noop)]);
+            }
+            else if (IsWritable && session.IsUpgradeProbed)
+            {
+                // The client is completing an upgrade on its WebSocket, and its "5" may be in flight on that other
+                // connection. Hold this GET briefly: if the upgrade completes it is refused like any polling request
+                // of an upgraded session; otherwise a noop releases it.
+                _upgradeCheckTimer ??= new UpgradeCheckTimer(this);
+                _timers.Schedule(_upgradeCheckTimer, s_upgradeCheckDelay);
             }
         }
 
@@ -174,9 +186,11 @@ internal sealed class PollingTransport : EngineTransport
     public override void Discard()
     {
         _discarded = true;
-        if (IsWritable)
+        if (_pendingGet is { } pending)
         {
-            Send([new EnginePacket(EnginePacketType.Noop)]);
+            // A GET that raced with the upgrade: the session is on WebSocket now, and polling it is a bad request.
+            _pendingGet = null;
+            pending.TrySetResult(PollResponse.Refused);
         }
     }
 
@@ -221,6 +235,21 @@ internal sealed class PollingTransport : EngineTransport
         packets.CopyTo(all);
         all[^1] = last;
         return all;
+    }
+
+    private sealed class UpgradeCheckTimer(PollingTransport transport) : TimerEntry
+    {
+        protected internal override void OnTimer()
+        {
+            var session = transport.TheSession;
+            lock (session.SyncRoot)
+            {
+                if (transport.IsWritable && !transport._discarded)
+                {
+                    transport.Send([new EnginePacket(EnginePacketType.Noop)]);
+                }
+            }
+        }
     }
 
     private sealed class CloseTimer(PollingTransport transport) : TimerEntry

@@ -79,12 +79,36 @@ public class EngineSessionTests
         Advance(20);
         Assert.That(transport.Sent.Count(p => p.Type == EnginePacketType.Ping), Is.EqualTo(2));
 
-        Advance(190);
+        // that ping went out at 610 ms (300 ms after the pong at 310): the pong is due by 810 ms
+        Advance(170);
         Assert.That(session.State, Is.EqualTo(EngineSessionState.Open));
-        Advance(20);
+        Assert.That(session.IsHeartbeatOverdue(), Is.False);
+        Advance(30);
         Assert.That(session.State, Is.EqualTo(EngineSessionState.Closed));
         Assert.That(_handler.Events[^1], Is.EqualTo("close:ping timeout"));
         Assert.That(_server.SessionCount, Is.Zero);
+    }
+
+    [Test]
+    public void AnOverdueSessionIsRefusedEvenBeforeTheWheelFires()
+    {
+        // A wheel ticking once an hour stands for one that is late: only the deadline check can close the session.
+        using var late = new EngineServer(
+            new EngineOptions
+            {
+                PingInterval = TimeSpan.FromMilliseconds(300),
+                PingTimeout = TimeSpan.FromMilliseconds(200),
+                TimeProvider = _time,
+                TimerResolution = TimeSpan.FromHours(1),
+            },
+            _handler);
+        var session = late.Handshake(4, new FakeTransport("polling") { Writable = false }, Request(), true);
+        Advance(490);
+        Assert.That(late.Verify("GET", "4", "polling", session.Id, false, out _, out _), Is.Null);
+        Advance(20);
+        Assert.That(session.IsHeartbeatOverdue(), Is.True);
+        Assert.That(late.Verify("GET", "4", "polling", session.Id, false, out _, out _), Is.EqualTo(EngineErrorCode.UnknownSid));
+        Assert.That(_handler.Events[^1], Is.EqualTo("close:ping timeout"));
     }
 
     [Test]
