@@ -9,7 +9,7 @@ namespace FastIo.Benchmarks;
 public class EngineCodecBenchmarks
 {
     private readonly ArrayBufferWriter<byte> _buffer = new(4096);
-    private readonly List<DecodedPacket> _decoded = new();
+    private readonly List<EnginePacket> _decoded = new();
     private EnginePacket[] _packets = null!;
     private byte[] _payload = null!;
 

@@ -59,7 +59,7 @@ internal static class EngineCodec
     }
 
     /// <summary>Decodes a v4 polling payload. Returns false at the first malformed packet; those before it are in <paramref name="packets"/>.</summary>
-    public static bool TryDecodePayloadV4(ReadOnlySpan<byte> payload, List<DecodedPacket> packets)
+    public static bool TryDecodePayloadV4(ReadOnlySpan<byte> payload, List<EnginePacket> packets)
     {
         if (payload.IsEmpty)
         {
@@ -84,7 +84,7 @@ internal static class EngineCodec
         }
     }
 
-    private static bool TryDecodeRecord(ReadOnlySpan<byte> record, List<DecodedPacket> packets)
+    private static bool TryDecodeRecord(ReadOnlySpan<byte> record, List<EnginePacket> packets)
     {
         if (!record.IsEmpty && record[0] == BinaryPrefix)
         {
@@ -96,11 +96,11 @@ internal static class EngineCodec
             return false;
         }
 
-        packets.Add(new DecodedPacket(type, data.ToArray(), isBinary: false));
+        packets.Add(new EnginePacket(type, data.ToArray(), isBinary: false));
         return true;
     }
 
-    private static bool TryDecodeBase64(ReadOnlySpan<byte> base64, EnginePacketType type, List<DecodedPacket> packets)
+    private static bool TryDecodeBase64(ReadOnlySpan<byte> base64, EnginePacketType type, List<EnginePacket> packets)
     {
         var bytes = new byte[Base64.GetMaxDecodedFromUtf8Length(base64.Length)];
         if (Base64.DecodeFromUtf8(base64, bytes, out _, out var written) != OperationStatus.Done)
@@ -108,7 +108,7 @@ internal static class EngineCodec
             return false;
         }
 
-        packets.Add(new DecodedPacket(type, bytes.AsMemory(0, written), isBinary: true));
+        packets.Add(new EnginePacket(type, bytes.AsMemory(0, written), isBinary: true));
         return true;
     }
 
@@ -116,7 +116,7 @@ internal static class EngineCodec
     /// Decodes a v3 text payload: records <c>&lt;length&gt;:&lt;packet&gt;</c> where the length counts UTF-16
     /// code units (JavaScript string length), not bytes.
     /// </summary>
-    public static bool TryDecodePayloadV3Text(ReadOnlySpan<byte> payload, List<DecodedPacket> packets)
+    public static bool TryDecodePayloadV3Text(ReadOnlySpan<byte> payload, List<EnginePacket> packets)
     {
         if (payload.IsEmpty)
         {
@@ -166,7 +166,7 @@ internal static class EngineCodec
     /// Decodes a v3 binary payload (<c>application/octet-stream</c>): records
     /// <c>[0=string|1=binary][decimal digits as bytes][0xFF][bytes]</c>.
     /// </summary>
-    public static bool TryDecodePayloadV3Binary(ReadOnlySpan<byte> payload, List<DecodedPacket> packets)
+    public static bool TryDecodePayloadV3Binary(ReadOnlySpan<byte> payload, List<EnginePacket> packets)
     {
         if (payload.IsEmpty)
         {
@@ -214,7 +214,7 @@ internal static class EngineCodec
                     return false;
                 }
 
-                packets.Add(new DecodedPacket(type, data.ToArray(), isBinary: true));
+                packets.Add(new EnginePacket(type, data.ToArray(), isBinary: true));
             }
         }
 

@@ -1,8 +1,8 @@
 namespace FastIo.EngineIO;
 
 /// <summary>
-/// One outgoing Engine.IO packet. The packet owns <see cref="Data"/> until a transport has encoded it;
-/// text data is kept as UTF-8 so that no transport has to transcode it.
+/// One Engine.IO packet, outgoing or decoded from a polling payload. The packet owns <see cref="Data"/>; text
+/// data is kept as UTF-8 so that no transport has to transcode it.
 /// </summary>
 internal readonly struct EnginePacket
 {

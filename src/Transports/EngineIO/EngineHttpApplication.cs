@@ -196,7 +196,7 @@ internal sealed partial class EngineHttpApplication : IHttpApplication
                 return;
             }
 
-            var packets = new List<DecodedPacket>();
+            var packets = new List<EnginePacket>();
             var body = request.Body.Span;
             var ok = session.Protocol != 3 ? EngineCodec.TryDecodePayloadV4(body, packets)
                 : isBinary ? EngineCodec.TryDecodePayloadV3Binary(body, packets)

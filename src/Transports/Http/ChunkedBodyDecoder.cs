@@ -23,7 +23,7 @@ internal sealed class ChunkedBodyDecoder
     private long _trailerBytes;
     private long _maxBodyBytes;
     private int _maxTrailerBytes;
-    private byte[]? _scratch;
+    private readonly HttpLineReader _lines = new();
 
     private enum State
     {
@@ -55,19 +55,24 @@ internal sealed class ChunkedBodyDecoder
             {
                 case State.SizeLine:
                 {
-                    if (!reader.TryReadTo(out ReadOnlySequence<byte> lineSequence, (byte)'\n'))
+                    long used = 0;
+                    var status = _lines.TryRead(ref reader, ref used, MaxChunkLineBytes + 1, out var sizeLine);
+                    if (status == HttpLineStatus.Incomplete)
                     {
-                        return reader.Remaining > MaxChunkLineBytes
-                            ? HttpParseResult.BadRequest("Chunk size line too long")
-                            : HttpParseResult.Incomplete;
+                        return HttpParseResult.Incomplete;
                     }
 
-                    if (lineSequence.Length > MaxChunkLineBytes)
+                    if (status == HttpLineStatus.TooLarge)
                     {
                         return HttpParseResult.BadRequest("Chunk size line too long");
                     }
 
-                    var result = ParseSizeLine(AsSpan(lineSequence), body.Length);
+                    if (status == HttpLineStatus.NotCrlf)
+                    {
+                        return HttpParseResult.BadRequest("Chunk size line not terminated by CRLF");
+                    }
+
+                    var result = ParseSizeLine(sizeLine, body.Length);
                     if (result.IsError)
                     {
                         return result;
@@ -126,26 +131,16 @@ internal sealed class ChunkedBodyDecoder
 
                 case State.Trailer:
                 {
-                    if (!reader.TryReadTo(out ReadOnlySequence<byte> lineSequence, (byte)'\n'))
+                    switch (_lines.TryRead(ref reader, ref _trailerBytes, _maxTrailerBytes, out var line))
                     {
-                        return _trailerBytes + reader.Remaining >= _maxTrailerBytes
-                            ? HttpParseResult.Error(431, "Trailer section too large")
-                            : HttpParseResult.Incomplete;
+                        case HttpLineStatus.Incomplete:
+                            return HttpParseResult.Incomplete;
+                        case HttpLineStatus.TooLarge:
+                            return HttpParseResult.Error(431, "Trailer section too large");
+                        case HttpLineStatus.NotCrlf:
+                            return HttpParseResult.BadRequest("Trailer line not terminated by CRLF");
                     }
 
-                    _trailerBytes += lineSequence.Length + 1;
-                    if (_trailerBytes > _maxTrailerBytes)
-                    {
-                        return HttpParseResult.Error(431, "Trailer section too large");
-                    }
-
-                    var line = AsSpan(lineSequence);
-                    if (line.IsEmpty || line[^1] != (byte)'\r')
-                    {
-                        return HttpParseResult.BadRequest("Trailer line not terminated by CRLF");
-                    }
-
-                    line = line[..^1];
                     if (line.IsEmpty)
                     {
                         _state = State.Done;
@@ -169,12 +164,6 @@ internal sealed class ChunkedBodyDecoder
 
     private HttpParseResult ParseSizeLine(ReadOnlySpan<byte> line, long decodedSoFar)
     {
-        if (line.IsEmpty || line[^1] != (byte)'\r')
-        {
-            return HttpParseResult.BadRequest("Chunk size line not terminated by CRLF");
-        }
-
-        line = line[..^1];
         long size = 0;
         var i = 0;
         var limit = _maxBodyBytes - decodedSoFar;
@@ -222,21 +211,4 @@ internal sealed class ChunkedBodyDecoder
         >= (byte)'A' and <= (byte)'F' => b - 'A' + 10,
         _ => -1,
     };
-
-    private ReadOnlySpan<byte> AsSpan(in ReadOnlySequence<byte> line)
-    {
-        if (line.IsSingleSegment)
-        {
-            return line.FirstSpan;
-        }
-
-        var length = (int)line.Length;
-        if (_scratch is null || _scratch.Length < length)
-        {
-            _scratch = new byte[Math.Max(length, 256)];
-        }
-
-        line.CopyTo(_scratch);
-        return _scratch.AsSpan(0, length);
-    }
 }

@@ -26,7 +26,7 @@ internal sealed class HttpRequestParser
     private readonly int _maxHeadBytes;
     private long _headBytes;
     private bool _requestLineDone;
-    private byte[]? _scratch;
+    private readonly HttpLineReader _lines = new();
 
     public HttpRequestParser(int maxHeadBytes)
     {
@@ -51,28 +51,17 @@ internal sealed class HttpRequestParser
     {
         while (true)
         {
-            if (!reader.TryReadTo(out ReadOnlySequence<byte> lineSequence, (byte)'\n', advancePastDelimiter: true))
+            switch (_lines.TryRead(ref reader, ref _headBytes, _maxHeadBytes, out var line))
             {
-                // The head is not complete, so every buffered byte belongs to it: if it already reaches
-                // the limit the final head must exceed it (RFC 6585 §5: 431).
-                return _headBytes + reader.Remaining >= _maxHeadBytes
-                    ? HttpParseResult.Error(431, "Request head too large")
-                    : HttpParseResult.Incomplete;
+                case HttpLineStatus.Incomplete:
+                    return HttpParseResult.Incomplete;
+                case HttpLineStatus.TooLarge:
+                    // RFC 6585 §5: 431.
+                    return HttpParseResult.Error(431, "Request head too large");
+                case HttpLineStatus.NotCrlf:
+                    return HttpParseResult.BadRequest("Line not terminated by CRLF");
             }
 
-            _headBytes += lineSequence.Length + 1;
-            if (_headBytes > _maxHeadBytes)
-            {
-                return HttpParseResult.Error(431, "Request head too large");
-            }
-
-            var line = AsSpan(lineSequence);
-            if (line.IsEmpty || line[^1] != (byte)'\r')
-            {
-                return HttpParseResult.BadRequest("Line not terminated by CRLF");
-            }
-
-            line = line[..^1];
             if (!_requestLineDone)
             {
                 // RFC 9112 §2.2: a server SHOULD ignore at least one empty line received before the
@@ -445,23 +434,5 @@ internal sealed class HttpRequestParser
         }
 
         return Encoding.ASCII.GetString(name);
-    }
-
-    /// <summary>Contiguous view of a line; lines that straddle pipe segments are copied into a reused scratch buffer.</summary>
-    private ReadOnlySpan<byte> AsSpan(in ReadOnlySequence<byte> line)
-    {
-        if (line.IsSingleSegment)
-        {
-            return line.FirstSpan;
-        }
-
-        var length = (int)line.Length;
-        if (_scratch is null || _scratch.Length < length)
-        {
-            _scratch = new byte[Math.Max(length, 256)];
-        }
-
-        line.CopyTo(_scratch);
-        return _scratch.AsSpan(0, length);
     }
 }

@@ -57,7 +57,7 @@ public class EngineCodecTests
     [Test]
     public void DecodesV4PayloadsWithBinary()
     {
-        var packets = new List<DecodedPacket>();
+        var packets = new List<EnginePacket>();
         Assert.That(EngineCodec.TryDecodePayloadV4(Utf8("4hello\u001ebAQIDBA==\u001e3"), packets), Is.True);
         Assert.That(packets, Has.Count.EqualTo(3));
         Assert.That(packets[0].Type, Is.EqualTo(EnginePacketType.Message));
@@ -73,7 +73,7 @@ public class EngineCodecTests
     [TestCase("4hello\u001ex")]
     [TestCase("b!!!")]
     public void RejectsMalformedV4Payloads(string payload) =>
-        Assert.That(EngineCodec.TryDecodePayloadV4(Utf8(payload), new List<DecodedPacket>()), Is.False);
+        Assert.That(EngineCodec.TryDecodePayloadV4(Utf8(payload), new List<EnginePacket>()), Is.False);
 
     [Test]
     public void V4PayloadRoundTripsEveryPacketType()
@@ -87,7 +87,7 @@ public class EngineCodecTests
         packets.Add(new EnginePacket(EnginePacketType.Message, Enumerable.Range(0, 300).Select(i => (byte)i).ToArray(), isBinary: true));
         var buffer = new ArrayBufferWriter<byte>();
         EngineCodec.WritePayloadV4(buffer, packets.ToArray());
-        var decoded = new List<DecodedPacket>();
+        var decoded = new List<EnginePacket>();
         Assert.That(EngineCodec.TryDecodePayloadV4(buffer.WrittenSpan, decoded), Is.True);
         Assert.That(decoded, Has.Count.EqualTo(packets.Count));
         for (var i = 0; i < packets.Count; i++)
@@ -106,7 +106,7 @@ public class EngineCodecTests
         EngineCodec.WritePayloadV3Text(buffer, [EnginePacket.Text(EnginePacketType.Message, "é😀"), EnginePacket.Text(EnginePacketType.Pong, "")]);
         Assert.That(Encoding.UTF8.GetString(buffer.WrittenSpan), Is.EqualTo("4:4é😀1:3"));
 
-        var decoded = new List<DecodedPacket>();
+        var decoded = new List<EnginePacket>();
         Assert.That(EngineCodec.TryDecodePayloadV3Text(buffer.WrittenSpan, decoded), Is.True);
         Assert.That(decoded, Has.Count.EqualTo(2));
         Assert.That(Encoding.UTF8.GetString(decoded[0].Data.Span), Is.EqualTo("é😀"));
@@ -119,7 +119,7 @@ public class EngineCodecTests
         var buffer = new ArrayBufferWriter<byte>();
         EngineCodec.WritePayloadV3Text(buffer, [new EnginePacket(EnginePacketType.Message, new byte[] { 1, 2, 3, 4 }, isBinary: true)]);
         Assert.That(Encoding.UTF8.GetString(buffer.WrittenSpan), Is.EqualTo("10:b4AQIDBA=="));
-        var decoded = new List<DecodedPacket>();
+        var decoded = new List<EnginePacket>();
         Assert.That(EngineCodec.TryDecodePayloadV3Text(buffer.WrittenSpan, decoded), Is.True);
         Assert.That(decoded[0].IsBinary, Is.True);
         Assert.That(decoded[0].Data.ToArray(), Is.EqualTo(new byte[] { 1, 2, 3, 4 }));
@@ -140,7 +140,7 @@ public class EngineCodecTests
     [TestCase("2:x1")]
     [TestCase("99999999999:4")]
     public void RejectsMalformedV3TextPayloads(string payload) =>
-        Assert.That(EngineCodec.TryDecodePayloadV3Text(Utf8(payload), new List<DecodedPacket>()), Is.False);
+        Assert.That(EngineCodec.TryDecodePayloadV3Text(Utf8(payload), new List<EnginePacket>()), Is.False);
 
     [Test]
     public void V3BinaryPayloadRoundTrips()
@@ -155,7 +155,7 @@ public class EngineCodecTests
         var bytes = buffer.WrittenSpan.ToArray();
         // string record: 0, length digits of "4héllo" (7 bytes), 0xFF
         Assert.That(bytes[..3], Is.EqualTo(new byte[] { 0, 7, 0xFF }));
-        var decoded = new List<DecodedPacket>();
+        var decoded = new List<EnginePacket>();
         Assert.That(EngineCodec.TryDecodePayloadV3Binary(bytes, decoded), Is.True);
         Assert.That(Encoding.UTF8.GetString(decoded[0].Data.Span), Is.EqualTo("héllo"));
         Assert.That(decoded[1].IsBinary, Is.True);
@@ -170,7 +170,7 @@ public class EngineCodecTests
         var bytes = buffer.WrittenSpan.ToArray();
         for (var cut = 1; cut < bytes.Length; cut++)
         {
-            Assert.That(EngineCodec.TryDecodePayloadV3Binary(bytes.AsSpan(0, cut), new List<DecodedPacket>()), Is.False, $"cut at {cut}");
+            Assert.That(EngineCodec.TryDecodePayloadV3Binary(bytes.AsSpan(0, cut), new List<EnginePacket>()), Is.False, $"cut at {cut}");
         }
     }
 

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using FastIo.EngineIO;
+using FastIo.Server;
 using FastIo.Transports.Hosting;
 
 namespace FastIo.Tests.Protocol;
@@ -34,7 +35,7 @@ internal sealed class TestServer : IAsyncDisposable
         };
         options.Endpoints.Add(new IPEndPoint(IPAddress.Loopback, 0));
         configure?.Invoke(options);
-        var host = new FastIoHost(options, new Echo());
+        var host = new FastIoHost(options, new EngineEchoHandler());
         await host.StartAsync();
         return new TestServer(host);
     }
@@ -77,27 +78,4 @@ internal sealed class TestServer : IAsyncDisposable
     }
 
     public ValueTask DisposeAsync() => Host.DisposeAsync();
-
-    private sealed class Echo : IEngineHandler
-    {
-        public void OnOpen(EngineSession session)
-        {
-        }
-
-        public void OnMessage(EngineSession session, ReadOnlySpan<byte> data, bool isBinary)
-        {
-            if (isBinary)
-            {
-                session.SendBinary(data);
-            }
-            else
-            {
-                session.SendText(data);
-            }
-        }
-
-        public void OnClose(EngineSession session, string reason)
-        {
-        }
-    }
 }

@@ -18,30 +18,13 @@ internal static class TestBuffers
         }
 
         points.Add(data.Length);
-        var first = new Segment(data.AsMemory(points[0], points[1] - points[0]), 0);
-        Segment last = first;
-        for (int i = 1; i < points.Count - 1; i++)
+        var segments = new List<byte[]>();
+        for (int i = 0; i < points.Count - 1; i++)
         {
-            last = last.Append(data.AsMemory(points[i], points[i + 1] - points[i]));
+            segments.Add(data[points[i]..points[i + 1]]);
         }
 
-        return new ReadOnlySequence<byte>(first, 0, last, last.Memory.Length);
-    }
-
-    private sealed class Segment : ReadOnlySequenceSegment<byte>
-    {
-        public Segment(ReadOnlyMemory<byte> memory, long runningIndex)
-        {
-            Memory = memory;
-            RunningIndex = runningIndex;
-        }
-
-        public Segment Append(ReadOnlyMemory<byte> memory)
-        {
-            var next = new Segment(memory, RunningIndex + Memory.Length);
-            Next = next;
-            return next;
-        }
+        return TestSequence.Create(segments);
     }
 }
 

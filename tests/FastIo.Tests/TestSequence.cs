@@ -1,6 +1,6 @@
 using System.Buffers;
 
-namespace FastIo.Tests.Http;
+namespace FastIo.Tests;
 
 /// <summary>Builds multi-segment sequences from arrays.</summary>
 internal static class TestSequence
