@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Runtime.InteropServices;
 using FastIo.EngineIO;
+using FastIo.SocketIO;
 using FastIo.Transports.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -15,8 +16,10 @@ internal static class CommandLine
 {
     private const string Usage = """
         usage:
-          fastio serve       [--port 3000] [--host ADDRESS] [--log-level Information]
+          fastio serve       [--port 3000] [--host ADDRESS] [--allow-eio3] [--log-level Information]
+                             Socket.IO on /socket.io/: clients join/leave rooms and emit to rooms they are in
           fastio conformance [--port 3000] [--ping-interval 300] [--ping-timeout 200] [--allow-eio3] [--log-level Warning]
+                             the official suites' application: Engine.IO echo on /engine.io/, Socket.IO on /socket.io/
         """;
 
     public static async Task<int> RunAsync(string[] args)
@@ -40,21 +43,23 @@ internal static class CommandLine
         }
 
         var options = new FastIoHostOptions();
-        IEngineHandler handler;
+        var ioOptions = new SocketIOServerOptions();
+        Action<SocketIOServer> configure;
+        EngineOptions? echoEngine = null;
         var defaultLogLevel = LogLevel.Information;
         switch (args[0])
         {
             case "serve":
                 options.Engine.AllowEIO3 = flags.ContainsKey("allow-eio3");
-                handler = new EngineEchoHandler();
+                configure = ServeApp.Configure;
                 break;
             case "conformance":
-                options.Engine.PingInterval = TimeSpan.FromMilliseconds(GetInt(flags, "ping-interval", 300));
-                options.Engine.PingTimeout = TimeSpan.FromMilliseconds(GetInt(flags, "ping-timeout", 200));
-                options.Engine.MaxHttpBufferSize = 1_000_000;
-                options.Engine.Cors = new CorsOptions();
-                options.Engine.AllowEIO3 = flags.ContainsKey("allow-eio3");
-                handler = new EngineEchoHandler();
+                // The suites' timings (conformance.md): pingInterval 300, pingTimeout 200, connectTimeout 1000.
+                options.Engine = ConformanceEngine(flags);
+                ioOptions.ConnectTimeout = TimeSpan.FromMilliseconds(1000);
+                configure = ConformanceApp.Configure;
+                echoEngine = ConformanceEngine(flags);
+                echoEngine.Path = "/engine.io/";
                 defaultLogLevel = LogLevel.Warning;
                 break;
             default:
@@ -74,7 +79,14 @@ internal static class CommandLine
             .SetMinimumLevel(logLevel)
             .AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; }));
         var logger = loggerFactory.CreateLogger("fastio");
-        await using var server = new FastIoHost(options, handler, loggerFactory);
+        using var io = new SocketIOServer(ioOptions, loggerFactory);
+        configure(io);
+        await using var server = new FastIoHost(options, io, loggerFactory);
+        if (echoEngine is not null)
+        {
+            server.Map(echoEngine, new EngineEchoHandler());
+        }
+
         await server.StartAsync().ConfigureAwait(false);
         logger.LogInformation("fastio {Command} ready on port {Port}", args[0], port);
 
@@ -86,6 +98,15 @@ internal static class CommandLine
         await server.StopAsync().ConfigureAwait(false);
         return 0;
     }
+
+    private static EngineOptions ConformanceEngine(Dictionary<string, string?> flags) => new()
+    {
+        PingInterval = TimeSpan.FromMilliseconds(GetInt(flags, "ping-interval", 300)),
+        PingTimeout = TimeSpan.FromMilliseconds(GetInt(flags, "ping-timeout", 200)),
+        MaxHttpBufferSize = 1_000_000,
+        Cors = new CorsOptions(),
+        AllowEIO3 = flags.ContainsKey("allow-eio3"),
+    };
 
     private static Dictionary<string, string?> ParseFlags(ReadOnlySpan<string> args)
     {

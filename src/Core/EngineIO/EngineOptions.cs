@@ -3,8 +3,11 @@ namespace FastIo.EngineIO;
 /// <summary>Options of an Engine.IO server; the defaults are engine.io 6.6's.</summary>
 public sealed class EngineOptions
 {
-    /// <summary>Where the server answers. Default <c>/engine.io/</c>; Socket.IO uses <c>/socket.io/</c>.</summary>
-    public string Path { get; set; } = "/engine.io/";
+    /// <summary>
+    /// Where the server answers. Null (the default) means <c>/engine.io/</c> for a raw Engine.IO application and
+    /// <c>/socket.io/</c> for a Socket.IO server.
+    /// </summary>
+    public string? Path { get; set; }
 
     /// <summary>How long after a pong (or the handshake) the server sends the next ping (v4).</summary>
     public TimeSpan PingInterval { get; set; } = TimeSpan.FromMilliseconds(25_000);

@@ -11,7 +11,18 @@ internal readonly struct EnginePacket
         Type = type;
         Data = data;
         IsBinary = isBinary;
+        Shared = null;
     }
+
+    /// <summary>A message packet whose bytes are shared with other sessions (a broadcast).</summary>
+    public EnginePacket(EngineMessage shared)
+        : this(EnginePacketType.Message, shared.Data, shared.IsBinary)
+    {
+        Shared = shared;
+    }
+
+    /// <summary>The shared message this packet carries, if any; transports may cache their encoding on it.</summary>
+    public EngineMessage? Shared { get; }
 
     public EnginePacketType Type { get; }
 

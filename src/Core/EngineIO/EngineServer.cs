@@ -31,6 +31,12 @@ public sealed partial class EngineServer : IDisposable
     /// <summary>The options the server was created with.</summary>
     public EngineOptions Options { get; }
 
+    /// <summary>
+    /// The path served: <see cref="EngineOptions.Path"/>, or the handler's default (<c>/socket.io/</c> for a
+    /// handler that says so through <see cref="IEngineDefaultPath"/>, else <c>/engine.io/</c>).
+    /// </summary>
+    public string Path => Options.Path ?? (Handler as IEngineDefaultPath)?.DefaultPath ?? "/engine.io/";
+
     /// <summary>The number of open sessions.</summary>
     public int SessionCount => _sessions.Count;
 

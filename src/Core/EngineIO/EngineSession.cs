@@ -74,6 +74,24 @@ public sealed partial class EngineSession
     public void SendBinary(ReadOnlySpan<byte> data) =>
         Enqueue(new EnginePacket(EnginePacketType.Message, data.ToArray(), isBinary: true));
 
+    /// <summary>Sends a message encoded once for many sessions; its bytes are shared, not copied.</summary>
+    public void Send(EngineMessage message) => Enqueue(new EnginePacket(message));
+
+    /// <summary>
+    /// Whether a message sent now goes straight to the network (a WebSocket, or a waiting long-polling GET) rather
+    /// than into the buffer. Volatile messages are dropped when this is false.
+    /// </summary>
+    public bool IsWritable
+    {
+        get
+        {
+            lock (SyncRoot)
+            {
+                return State == EngineSessionState.Open && _transport.IsWritable;
+            }
+        }
+    }
+
     /// <summary>
     /// Closes the session gracefully: buffered packets are delivered first, then the transport closes
     /// (reason <c>forced close</c>).

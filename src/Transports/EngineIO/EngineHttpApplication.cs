@@ -8,49 +8,38 @@ using HttpMethod = FastIo.Transports.Http.HttpMethod;
 namespace FastIo.Transports.EngineIO;
 
 /// <summary>
-/// Routes HTTP requests to an <see cref="EngineServer"/>: the handshake, long-polling GET/POST, WebSocket
-/// upgrades, CORS preflights, and the load-balancer health check.
+/// Serves the requests of one <see cref="EngineServer"/>'s path: the handshake, long-polling GET/POST, WebSocket
+/// upgrades and CORS preflights.
 /// </summary>
-internal sealed partial class EngineHttpApplication : IHttpApplication
+internal sealed partial class EngineHttpApplication
 {
     private static readonly byte[] s_ok = "ok"u8.ToArray();
 
     private readonly EngineServer _engine;
     private readonly EngineOptions _options;
     private readonly WebSocketOptions _webSocketOptions;
-    private readonly string? _healthPath;
     private readonly ILogger _logger;
     private readonly string _path;
 
-    public EngineHttpApplication(EngineServer engine, WebSocketOptions webSocketOptions, string? healthPath, ILogger logger)
+    public EngineHttpApplication(EngineServer engine, WebSocketOptions webSocketOptions, ILogger logger)
     {
         _engine = engine;
         _options = engine.Options;
         _webSocketOptions = webSocketOptions;
-        _healthPath = healthPath;
         _logger = logger;
         // engine.io matches "/engine.io/" as a prefix of the URL; the form without the slash is accepted too.
-        _path = _options.Path.TrimEnd('/');
+        _path = engine.Path.TrimEnd('/');
     }
+
+    /// <summary>Whether <paramref name="path"/> belongs to this engine.</summary>
+    public bool Matches(string path) =>
+        path.StartsWith(_path, StringComparison.Ordinal) &&
+        (path.Length == _path.Length || path[_path.Length] == '/');
 
     public async ValueTask HandleAsync(HttpContext context)
     {
         var request = context.Request;
         var response = context.Response;
-        if (_healthPath is not null && request.Path == _healthPath &&
-            request.Method is HttpMethod.Get or HttpMethod.Head)
-        {
-            response.SetBody(s_ok, "text/plain");
-            return;
-        }
-
-        if (!IsEnginePath(request.Path))
-        {
-            response.StatusCode = 404;
-            response.SetBody("Not Found"u8.ToArray(), "text/plain");
-            return;
-        }
-
         var isUpgrade = request.Headers.ContainsToken("Upgrade", "websocket");
         if (_options.Cors is { } cors && !isUpgrade)
         {
@@ -117,18 +106,6 @@ internal sealed partial class EngineHttpApplication : IHttpApplication
                 break;
         }
     }
-
-    public void OnRequestError(int statusCode, HttpResponse response)
-    {
-        if (statusCode == 400)
-        {
-            response.SetBody(EngineErrors.JsonBody(EngineErrorCode.BadRequest), "application/json");
-        }
-    }
-
-    private bool IsEnginePath(string path) =>
-        path.StartsWith(_path, StringComparison.Ordinal) &&
-        (path.Length == _path.Length || path[_path.Length] == '/');
 
     private EngineSession Handshake(int protocol, EngineRequestInfo info)
     {

@@ -34,7 +34,11 @@ internal sealed class WebSocketTransport : EngineTransport, IWebSocketHandler
         foreach (var packet in packets)
         {
             bool sent;
-            if (packet.IsBinary)
+            if (packet.Shared is { } shared && _protocol != 3)
+            {
+                sent = connection.SendFrame(SharedFrame(shared));
+            }
+            else if (packet.IsBinary)
             {
                 sent = _protocol == 3 ? SendBinaryV3(connection, packet) : connection.Send(packet.Data.Span, WebSocketMessageType.Binary);
             }
@@ -134,6 +138,33 @@ internal sealed class WebSocketTransport : EngineTransport, IWebSocketHandler
         }
 
         session.OnPacket(this, packetType, packetData, type == WebSocketMessageType.Binary);
+    }
+
+    /// <summary>The complete frame of a shared message, built by the first WebSocket that sends it (encode once, send many).</summary>
+    private static byte[] SharedFrame(EngineMessage message)
+    {
+        var frame = Volatile.Read(ref message.WebSocketFrame);
+        if (frame is not null)
+        {
+            return frame;
+        }
+
+        var data = message.Data.Span;
+        if (message.IsBinary)
+        {
+            frame = WebSocketFrameWriter.BuildFrame(data, WebSocketMessageType.Binary);
+        }
+        else
+        {
+            var payloadLength = data.Length + 1;
+            frame = new byte[WebSocketFrameWriter.GetHeaderSize(payloadLength) + payloadLength];
+            var header = WebSocketFrameWriter.WriteHeader(frame, WebSocketOpcode.Text, fin: true, payloadLength);
+            frame[header] = (byte)('0' + (int)EnginePacketType.Message);
+            data.CopyTo(frame.AsSpan(header + 1));
+        }
+
+        // Racing builders produce identical frames; whichever lands first is shared.
+        return Interlocked.CompareExchange(ref message.WebSocketFrame, frame, null) ?? frame;
     }
 
     private static bool SendText(WebSocketConnection connection, in EnginePacket packet)

@@ -17,7 +17,9 @@ namespace FastIo.Transports.Hosting;
 public sealed partial class FastIoHost : IAsyncDisposable
 {
     private readonly FastIoHostOptions _options;
-    private readonly EngineHttpApplication _application;
+    private readonly HttpRouter _router;
+    private readonly ILoggerFactory _loggerFactory;
+    private readonly List<EngineServer> _engines = new();
     private readonly ILogger _logger;
     private readonly List<IConnectionListener> _listeners = new();
     private readonly List<Task> _acceptLoops = new();
@@ -38,12 +40,32 @@ public sealed partial class FastIoHost : IAsyncDisposable
         // One limit for a message, whichever way it comes: engine.io hands maxHttpBufferSize to ws as maxPayload.
         options.Http.MaxRequestBodyBytes = options.Engine.MaxHttpBufferSize;
         options.WebSocket.MaxMessageBytes = options.Engine.MaxHttpBufferSize;
-        Engine = new EngineServer(options.Engine, handler, loggerFactory.CreateLogger<EngineServer>());
-        _application = new EngineHttpApplication(Engine, options.WebSocket, options.HealthPath, loggerFactory.CreateLogger<EngineHttpApplication>());
+        _loggerFactory = loggerFactory;
+        _router = new HttpRouter(options.HealthPath);
+        Engine = Map(options.Engine, handler);
     }
 
-    /// <summary>The Engine.IO server behind the host.</summary>
+    /// <summary>The Engine.IO server of the handler given to the constructor.</summary>
     public EngineServer Engine { get; }
+
+    /// <summary>
+    /// Serves another application on another path of the same listeners (e.g. raw Engine.IO beside Socket.IO).
+    /// Call before <see cref="StartAsync"/>.
+    /// </summary>
+    public EngineServer Map(EngineOptions engineOptions, IEngineHandler handler)
+    {
+        ArgumentNullException.ThrowIfNull(engineOptions);
+        ArgumentNullException.ThrowIfNull(handler);
+        if (Volatile.Read(ref _state) != 0)
+        {
+            throw new InvalidOperationException("Map applications before starting the host.");
+        }
+
+        var engine = new EngineServer(engineOptions, handler, _loggerFactory.CreateLogger<EngineServer>());
+        _engines.Add(engine);
+        _router.Add(new EngineHttpApplication(engine, _options.WebSocket, _loggerFactory.CreateLogger<EngineHttpApplication>()));
+        return engine;
+    }
 
     /// <summary>The addresses actually bound (real ports when 0 was asked for); empty before <see cref="StartAsync"/>.</summary>
     public IReadOnlyList<EndPoint> ListeningEndpoints
@@ -119,7 +141,13 @@ public sealed partial class FastIoHost : IAsyncDisposable
         await Task.WhenAll(_acceptLoops).ConfigureAwait(false);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_options.ShutdownTimeout);
-        await Engine.CloseAllAsync(timeout.Token).ConfigureAwait(false);
+        var closing = new List<Task>(_engines.Count);
+        foreach (var engine in _engines)
+        {
+            closing.Add(engine.CloseAllAsync(timeout.Token));
+        }
+
+        await Task.WhenAll(closing).ConfigureAwait(false);
         await _shutdown.CancelAsync().ConfigureAwait(false);
         try
         {
@@ -130,7 +158,10 @@ public sealed partial class FastIoHost : IAsyncDisposable
             Log.ConnectionsCut(_logger, _connections.Count);
         }
 
-        Engine.Dispose();
+        foreach (var engine in _engines)
+        {
+            engine.Dispose();
+        }
     }
 
     /// <summary>Serves one connection a custom host accepted, as a duplex pipe, until it closes.</summary>
@@ -185,7 +216,7 @@ public sealed partial class FastIoHost : IAsyncDisposable
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(_shutdown.Token, cancellationToken);
         try
         {
-            await HttpConnection.RunAsync(connection.Transport, connection.RemoteEndPoint, _application, _options.Http, _logger, linked.Token).ConfigureAwait(false);
+            await HttpConnection.RunAsync(connection.Transport, connection.RemoteEndPoint, _router, _options.Http, _logger, linked.Token).ConfigureAwait(false);
         }
         catch (Exception e)
         {

@@ -1,0 +1,204 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using FastIo.EngineIO;
+using FastIo.SocketIO.Protocol;
+using FastIo.Timers;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace FastIo.SocketIO;
+
+/// <summary>
+/// The Socket.IO server: namespaces (static and dynamic), and on the main namespace <c>/</c> the shortcuts
+/// socket.io puts on its server object. It sits on an Engine.IO server as its <see cref="IEngineHandler"/>.
+/// </summary>
+public sealed class SocketIOServer : IEngineHandler, IEngineDefaultPath, IDisposable
+{
+    private readonly ConcurrentDictionary<string, Namespace> _namespaces = new(StringComparer.Ordinal);
+    private readonly List<ParentNamespace> _parents = new();
+
+    /// <summary>Creates the server with its main namespace.</summary>
+    public SocketIOServer(SocketIOServerOptions? options = null, ILoggerFactory? loggerFactory = null)
+    {
+        Options = options ?? new SocketIOServerOptions();
+        Logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<SocketIOServer>();
+        JsonOptions = new JsonSerializerOptions(Options.JsonSerializerOptions);
+        BinaryPlaceholders.Register(JsonOptions);
+        Parser = Options.Parser == SocketParser.MsgPack
+            ? new SocketIOMsgPackParser(Options.MaxAttachments)
+            : new SocketIOJsonParser(Options.MaxAttachments);
+        Timers = new TimerWheel(Options.TimeProvider, TimeSpan.FromMilliseconds(50));
+        MainNamespace = Of("/");
+    }
+
+    /// <summary>The options.</summary>
+    public SocketIOServerOptions Options { get; }
+
+    /// <summary>The main namespace <c>/</c>.</summary>
+    public Namespace MainNamespace { get; }
+
+    /// <summary>Every namespace created so far, by name.</summary>
+    public IReadOnlyDictionary<string, Namespace> Namespaces => _namespaces;
+
+    /// <summary>Socket.IO answers on <c>/socket.io/</c> unless <see cref="EngineOptions.Path"/> says otherwise.</summary>
+    public string DefaultPath => "/socket.io/";
+
+    internal ILogger Logger { get; }
+
+    internal JsonSerializerOptions JsonOptions { get; }
+
+    internal ISocketPacketParser Parser { get; }
+
+    internal TimerWheel Timers { get; }
+
+    /// <summary>The namespace <paramref name="name"/>, created if needed (a missing leading slash is added).</summary>
+    public Namespace Of(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        if (!name.StartsWith('/'))
+        {
+            name = "/" + name;
+        }
+
+        return _namespaces.GetOrAdd(name, static (n, server) => new Namespace(server, n), this);
+    }
+
+    /// <summary>A dynamic namespace matching names with <paramref name="pattern"/>.</summary>
+    public ParentNamespace Of(Regex pattern)
+    {
+        ArgumentNullException.ThrowIfNull(pattern);
+        return Of((name, _) => pattern.IsMatch(name));
+    }
+
+    /// <summary>A dynamic namespace matching names (and the client's auth payload) with <paramref name="predicate"/>.</summary>
+    public ParentNamespace Of(Func<string, JsonElement, bool> predicate)
+    {
+        ArgumentNullException.ThrowIfNull(predicate);
+        var parent = new ParentNamespace(predicate);
+        lock (_parents)
+        {
+            _parents.Add(parent);
+        }
+
+        return parent;
+    }
+
+    /// <summary>Adds middleware to the main namespace.</summary>
+    public SocketIOServer Use(Func<Socket, CancellationToken, ValueTask> middleware)
+    {
+        MainNamespace.Use(middleware);
+        return this;
+    }
+
+    /// <summary>Registers a connection handler on the main namespace.</summary>
+    public SocketIOServer OnConnection(Action<Socket> handler)
+    {
+        MainNamespace.OnConnection(handler);
+        return this;
+    }
+
+    /// <summary>A broadcast to rooms of the main namespace.</summary>
+    public BroadcastOperator To(params string[] rooms) => MainNamespace.To(rooms);
+
+    /// <summary>Same as <see cref="To"/>.</summary>
+    public BroadcastOperator In(params string[] rooms) => MainNamespace.In(rooms);
+
+    /// <summary>A broadcast to the main namespace except rooms.</summary>
+    public BroadcastOperator Except(params string[] rooms) => MainNamespace.Except(rooms);
+
+    /// <summary>A volatile broadcast on the main namespace.</summary>
+    public BroadcastOperator Volatile => MainNamespace.Volatile;
+
+    /// <summary>A broadcast to this node's sockets of the main namespace.</summary>
+    public BroadcastOperator Local => MainNamespace.Local;
+
+    /// <summary>A broadcast of the main namespace whose acknowledgements wait at most <paramref name="timeout"/>.</summary>
+    public BroadcastOperator Timeout(TimeSpan timeout) => MainNamespace.Timeout(timeout);
+
+    /// <summary>Emits to every socket of the main namespace.</summary>
+    public bool Emit(string eventName, params object?[] args) => MainNamespace.Emit(eventName, args);
+
+    /// <summary>Every socket of the main namespace.</summary>
+    public Task<IReadOnlyList<RemoteSocket>> FetchSocketsAsync(CancellationToken cancellationToken = default) =>
+        MainNamespace.FetchSocketsAsync(cancellationToken);
+
+    /// <summary>Makes every socket of the main namespace join rooms.</summary>
+    public void SocketsJoin(params string[] rooms) => MainNamespace.SocketsJoin(rooms);
+
+    /// <summary>Makes every socket of the main namespace leave rooms.</summary>
+    public void SocketsLeave(params string[] rooms) => MainNamespace.SocketsLeave(rooms);
+
+    /// <summary>Disconnects every socket of the main namespace.</summary>
+    public void DisconnectSockets(bool close = false) => MainNamespace.DisconnectSockets(close);
+
+    /// <summary>Sends an event to the other servers of the cluster.</summary>
+    public void ServerSideEmit(string eventName, params object?[] args) => MainNamespace.ServerSideEmit(eventName, args);
+
+    void IEngineHandler.OnOpen(EngineSession session)
+    {
+        var client = new SocketIOClient(this, session);
+        session.Items = client;
+        if (session.Protocol == 3)
+        {
+            // Socket.IO v2 clients join the main namespace implicitly.
+            client.Connect("/", default);
+        }
+    }
+
+    void IEngineHandler.OnMessage(EngineSession session, ReadOnlySpan<byte> data, bool isBinary) =>
+        ((SocketIOClient)session.Items!).OnMessage(data, isBinary);
+
+    void IEngineHandler.OnClose(EngineSession session, string reason) =>
+        (session.Items as SocketIOClient)?.OnClose(reason);
+
+    /// <inheritdoc/>
+    public void Dispose() => Timers.Dispose();
+
+    /// <summary>Encodes a packet once into the Engine.IO messages that carry it (shared by every target).</summary>
+    internal EngineMessage[] Encode(SocketPacket packet)
+    {
+        var encoded = Parser.Encode(packet);
+        var messages = new EngineMessage[1 + encoded.Attachments.Count];
+        messages[0] = new EngineMessage(encoded.First, encoded.FirstIsBinary);
+        for (var i = 0; i < encoded.Attachments.Count; i++)
+        {
+            messages[i + 1] = new EngineMessage(encoded.Attachments[i], isBinary: true);
+        }
+
+        return messages;
+    }
+
+    /// <summary>The namespace a client asks for: an existing one, or a new child of a matching dynamic namespace.</summary>
+    internal Namespace? FindNamespace(string name, JsonElement auth)
+    {
+        if (_namespaces.TryGetValue(name, out var existing))
+        {
+            return existing;
+        }
+
+        ParentNamespace[] parents;
+        lock (_parents)
+        {
+            parents = _parents.ToArray();
+        }
+
+        foreach (var parent in parents)
+        {
+            if (parent.Matches(name, auth))
+            {
+                var child = Of(name);
+                parent.AddChild(child);
+                return child;
+            }
+        }
+
+        return null;
+    }
+
+    internal void RemoveChild(Namespace child)
+    {
+        child.Parent?.RemoveChild(child);
+        _namespaces.TryRemove(new KeyValuePair<string, Namespace>(child.Name, child));
+    }
+}
