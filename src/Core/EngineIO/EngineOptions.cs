@@ -24,6 +24,12 @@ public sealed class EngineOptions
     /// </summary>
     public int MaxHttpBufferSize { get; set; } = 1_000_000;
 
+    /// <summary>
+    /// How many packets may wait for a client that is not polling (long-polling between two GETs); beyond it the
+    /// session is closed as a slow consumer. WebSockets are bounded by <c>WebSocketOptions.MaxBufferedSendBytes</c>.
+    /// </summary>
+    public int MaxBufferedPackets { get; set; } = 10_000;
+
     /// <summary>Enabled transports, in order of preference: <c>polling</c>, <c>websocket</c>.</summary>
     public IList<string> Transports { get; set; } = new List<string> { "polling", "websocket" };
 

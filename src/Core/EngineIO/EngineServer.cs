@@ -160,6 +160,8 @@ public sealed partial class EngineServer : IDisposable
         }
     }
 
+    internal void LogSlowConsumer(EngineSession session) => Log.SlowConsumer(_logger, session.Id, Options.MaxBufferedPackets);
+
     /// <summary>The OPEN packet's JSON: exactly sid, upgrades, pingInterval, pingTimeout, maxPayload.</summary>
     internal byte[] BuildOpenPacket(string sid, EngineTransport transport)
     {
@@ -202,5 +204,8 @@ public sealed partial class EngineServer : IDisposable
 
         [LoggerMessage(2, LogLevel.Debug, "Session {Sid} closed: {Reason}")]
         public static partial void SessionClosed(ILogger logger, string sid, string reason);
+
+        [LoggerMessage(3, LogLevel.Warning, "Session {Sid} has {Count} packets waiting and does not poll: closing it (slow consumer)")]
+        public static partial void SlowConsumer(ILogger logger, string sid, int count);
     }
 }

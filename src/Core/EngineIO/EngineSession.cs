@@ -78,8 +78,8 @@ public sealed partial class EngineSession
     public void Send(EngineMessage message) => Enqueue(new EnginePacket(message));
 
     /// <summary>
-    /// Whether a message sent now goes straight to the network (a WebSocket, or a waiting long-polling GET) rather
-    /// than into the buffer. Volatile messages are dropped when this is false.
+    /// Whether a message sent now goes straight to the network (a WebSocket that keeps up, or a waiting
+    /// long-polling GET) rather than into a buffer. Volatile messages are dropped when this is false.
     /// </summary>
     public bool IsWritable
     {
@@ -87,7 +87,7 @@ public sealed partial class EngineSession
         {
             lock (SyncRoot)
             {
-                return State == EngineSessionState.Open && _transport.IsWritable;
+                return State == EngineSessionState.Open && _transport.IsWritable && !_transport.IsCongested;
             }
         }
     }
@@ -140,6 +140,14 @@ public sealed partial class EngineSession
         {
             if (State is EngineSessionState.Closing or EngineSessionState.Closed)
             {
+                return;
+            }
+
+            if (_writeBuffer.Count >= _server.Options.MaxBufferedPackets)
+            {
+                // A client that does not poll while messages pile up: drop it rather than grow without bound.
+                _server.LogSlowConsumer(this);
+                CloseCore("transport error");
                 return;
             }
 

@@ -13,6 +13,9 @@ internal abstract class EngineTransport
     /// <summary>Whether <see cref="Send"/> can deliver now (polling: a GET is waiting; WebSocket: always while open).</summary>
     public abstract bool IsWritable { get; }
 
+    /// <summary>Whether the transport is writable but far behind (its peer reads slowly): volatile messages are dropped.</summary>
+    public virtual bool IsCongested => false;
+
     /// <summary>Whether the transport delivers each packet on its own (WebSocket) rather than in payloads.</summary>
     public abstract bool HandlesUpgrades { get; }
 

@@ -25,6 +25,8 @@ internal sealed class WebSocketTransport : EngineTransport, IWebSocketHandler
 
     public override bool HandlesUpgrades => true;
 
+    public override bool IsCongested => _connection?.IsCongested ?? false;
+
     /// <summary>Binds the connection; done once, before the session or upgrade is set up.</summary>
     public void Attach(WebSocketConnection connection) => _connection = connection;
 

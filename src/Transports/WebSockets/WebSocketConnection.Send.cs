@@ -38,6 +38,12 @@ internal sealed partial class WebSocketConnection
         }
     }
 
+    /// <summary>
+    /// True while more than half of <see cref="WebSocketOptions.MaxBufferedSendBytes"/> waits to be written: the peer
+    /// reads slower than we send, and volatile messages should be dropped rather than queued.
+    /// </summary>
+    public bool IsCongested => Volatile.Read(ref _queuedBytes) > _maxBufferedSendBytes / 2;
+
     /// <summary>Lock-free read for the receive loop, which stops delivering messages once we sent Close.</summary>
     private bool IsCloseSent => Volatile.Read(ref _closeSent);
 

@@ -160,6 +160,21 @@ public class EngineSessionTests
     }
 
     [Test]
+    public void AClientThatDoesNotPollIsDroppedOnceItsBufferIsFull()
+    {
+        using var server = new EngineServer(new EngineOptions { MaxBufferedPackets = 3, TimeProvider = _time }, _handler);
+        var transport = new FakeTransport("polling") { Writable = false };
+        var session = server.Handshake(4, transport, Request(), true); // the OPEN packet waits too
+        session.SendText("a");
+        session.SendText("b");
+        Assert.That(session.State, Is.EqualTo(EngineSessionState.Open));
+        session.SendText("c");
+        Assert.That(session.State, Is.EqualTo(EngineSessionState.Closed));
+        // closed from inside the session lock: the application hears of it on the thread pool
+        Assert.That(() => _handler.Events[^1], Is.EqualTo("close:transport error").After(2000, 10));
+    }
+
+    [Test]
     public void UpgradeSwitchesTransportsAfterProbeAndUpgradePacket()
     {
         var polling = new FakeTransport("polling");
