@@ -9,7 +9,10 @@ public sealed class CorsOptions
     /// <summary>Decides per request whether an origin is allowed; the origin is then reflected.</summary>
     public Func<string, bool>? OriginPredicate { get; set; }
 
-    /// <summary>Sends <c>Access-Control-Allow-Credentials: true</c>; the origin is then always reflected, never <c>*</c>.</summary>
+    /// <summary>
+    /// Sends <c>Access-Control-Allow-Credentials: true</c>. Browsers refuse credentials with <c>*</c>: list the
+    /// origins, or set <see cref="OriginPredicate"/> (which reflects the origin) — <c>*</c> is never widened.
+    /// </summary>
     public bool Credentials { get; set; }
 
     /// <summary>Methods announced in preflight answers.</summary>
@@ -36,8 +39,9 @@ public sealed class CorsOptions
         {
             if (allowed == "*")
             {
-                // With credentials a browser rejects "*", so the origin is reflected as cors does.
-                return Credentials ? origin ?? "*" : "*";
+                // Literally "*", as the cors package sends: reflecting any origin with credentials would let any
+                // website make cookie-authenticated requests.
+                return "*";
             }
 
             if (origin is not null && string.Equals(allowed, origin, StringComparison.OrdinalIgnoreCase))

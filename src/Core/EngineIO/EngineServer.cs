@@ -67,6 +67,12 @@ public sealed partial class EngineServer : IDisposable
             return EngineErrorCode.UnknownTransport;
         }
 
+        if (isUpgrade && transport != "websocket")
+        {
+            // Only the WebSocket transport handles upgraded connections (engine.io closes the others).
+            return EngineErrorCode.BadRequest;
+        }
+
         if (sid is not null)
         {
             if (!_sessions.TryGetValue(sid, out session))
@@ -119,8 +125,22 @@ public sealed partial class EngineServer : IDisposable
         var session = new EngineSession(this, NewId(), protocol, transport, request, supportsBinary);
         _sessions[session.Id] = session;
         session.Open();
-        Log.SessionOpened(_logger, session.Id, transport.Name, protocol, request.RemoteEndPoint?.ToString());
-        Handler.OnOpen(session);
+        if (_logger.IsEnabled(LogLevel.Debug))
+        {
+            Log.SessionOpened(_logger, session.Id, transport.Name, protocol, request.RemoteEndPoint?.ToString());
+        }
+
+        try
+        {
+            Handler.OnOpen(session);
+        }
+        catch (Exception e)
+        {
+            // A session the application failed to take is closed at once; its request is then refused.
+            LogHandlerError(session, "OnOpen", e);
+            session.CloseCore("transport error");
+        }
+
         return session;
     }
 
@@ -159,6 +179,9 @@ public sealed partial class EngineServer : IDisposable
             session.CloseCore("server shutting down");
         }
     }
+
+    internal void LogHandlerError(EngineSession session, string callback, Exception exception) =>
+        Log.HandlerFailed(_logger, exception, callback, session.Id);
 
     internal void LogSlowConsumer(EngineSession session) => Log.SlowConsumer(_logger, session.Id, Options.MaxBufferedPackets);
 
@@ -204,6 +227,9 @@ public sealed partial class EngineServer : IDisposable
 
         [LoggerMessage(2, LogLevel.Debug, "Session {Sid} closed: {Reason}")]
         public static partial void SessionClosed(ILogger logger, string sid, string reason);
+
+        [LoggerMessage(4, LogLevel.Error, "The application's {Callback} failed for session {Sid}")]
+        public static partial void HandlerFailed(ILogger logger, Exception exception, string callback, string sid);
 
         [LoggerMessage(3, LogLevel.Warning, "Session {Sid} has {Count} packets waiting and does not poll: closing it (slow consumer)")]
         public static partial void SlowConsumer(ILogger logger, string sid, int count);

@@ -34,6 +34,16 @@ public sealed partial class EngineSession
         Volatile.Write(ref _heartbeatDeadline, options.TimeProvider.GetTimestamp() + (long)(span.TotalSeconds * options.TimeProvider.TimestampFrequency));
     }
 
+    private void ExtendHeartbeatDeadline(TimeSpan span)
+    {
+        var time = _server.Options.TimeProvider;
+        var deadline = time.GetTimestamp() + (long)(span.TotalSeconds * time.TimestampFrequency);
+        if (deadline > Volatile.Read(ref _heartbeatDeadline))
+        {
+            Volatile.Write(ref _heartbeatDeadline, deadline);
+        }
+    }
+
     private void OnPong()
     {
         lock (SyncRoot)
@@ -63,7 +73,9 @@ public sealed partial class EngineSession
     {
         lock (SyncRoot)
         {
-            if (State != EngineSessionState.Open && State != EngineSessionState.Closing)
+            // The wheel hands out expired entries outside its lock: a pong (or v3 ping) may have rescheduled this
+            // one in between, and then the firing is stale.
+            if ((State != EngineSessionState.Open && State != EngineSessionState.Closing) || _heartbeat.IsScheduled)
             {
                 return;
             }
@@ -72,13 +84,17 @@ public sealed partial class EngineSession
             {
                 _heartbeat.Mode = HeartbeatMode.AwaitPong;
                 _server.Timers.Schedule(_heartbeat, _server.Options.PingTimeout);
+                // The client's window starts when the ping leaves, however late the wheel was.
+                ExtendHeartbeatDeadline(_server.Options.PingTimeout);
                 _writeBuffer.Add(new EnginePacket(EnginePacketType.Ping));
                 FlushLocked();
                 return;
             }
         }
 
-        CloseCore("ping timeout");
+        // Never run the application's disconnect handlers on the wheel's thread: one slow handler would delay every
+        // other session's heartbeat.
+        ThreadPool.UnsafeQueueUserWorkItem(static s => s.CloseCore("ping timeout"), this, preferLocal: false);
     }
 
     private sealed class HeartbeatTimer(EngineSession session) : TimerEntry

@@ -105,10 +105,13 @@ public sealed partial class EngineSession
     {
         protected internal override void OnTimer()
         {
-            var transport = session._upgradingTransport;
-            if (transport is not null)
+            lock (session.SyncRoot)
             {
-                session.CancelUpgrade(transport);
+                var transport = session._upgradingTransport;
+                if (transport is not null && !IsScheduled)
+                {
+                    session.CancelUpgrade(transport);
+                }
             }
         }
     }

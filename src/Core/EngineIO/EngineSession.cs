@@ -198,7 +198,16 @@ public sealed partial class EngineSession
         switch (type)
         {
             case EnginePacketType.Message:
-                _server.Handler.OnMessage(this, data, isBinary);
+                try
+                {
+                    _server.Handler.OnMessage(this, data, isBinary);
+                }
+                catch (Exception e)
+                {
+                    // The application's bug must not take the transport (or the process) down with it.
+                    _server.LogHandlerError(this, "OnMessage", e);
+                }
+
                 break;
             case EnginePacketType.Pong when Protocol != 3:
                 OnPong();
@@ -298,11 +307,23 @@ public sealed partial class EngineSession
         {
             // Closed from inside a transport call that holds the lock: the application must not run under it,
             // where a handler that touches other sessions could deadlock against them.
-            ThreadPool.UnsafeQueueUserWorkItem(static s => s._server.Handler.OnClose(s, s._closeReason!), this, preferLocal: true);
+            ThreadPool.UnsafeQueueUserWorkItem(static s => s.NotifyClosed(), this, preferLocal: true);
         }
         else
         {
-            _server.Handler.OnClose(this, reason);
+            NotifyClosed();
+        }
+    }
+
+    private void NotifyClosed()
+    {
+        try
+        {
+            _server.Handler.OnClose(this, _closeReason!);
+        }
+        catch (Exception e)
+        {
+            _server.LogHandlerError(this, "OnClose", e);
         }
     }
 

@@ -1,8 +1,10 @@
 namespace FastIo.EngineIO;
 
 /// <summary>
-/// The engine ↔ application seam (Socket.IO's <c>Client</c>, or a raw Engine.IO application). Callbacks for one
-/// session never overlap; different sessions' callbacks may run concurrently.
+/// The engine ↔ application seam (Socket.IO's <c>Client</c>, or a raw Engine.IO application). The messages of one
+/// session arrive in order, one call at a time; <see cref="OnClose"/> may come from another thread (a timeout, the
+/// server), even while a message is being handled. Different sessions' callbacks run concurrently. Exceptions from
+/// the callbacks are logged and do not affect the transport.
 /// </summary>
 public interface IEngineHandler
 {

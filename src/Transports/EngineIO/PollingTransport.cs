@@ -46,6 +46,12 @@ internal sealed class PollingTransport : EngineTransport
         Task<PollResponse> task;
         lock (session.SyncRoot)
         {
+            if (_discarded)
+            {
+                // Got past the sid check just before the upgrade completed: this session is on WebSocket now.
+                return Task.FromResult(PollResponse.Refused);
+            }
+
             if (_pendingGet is not null || _closed)
             {
                 session.OnTransportError(this, "overlap from client");
@@ -244,7 +250,7 @@ internal sealed class PollingTransport : EngineTransport
             var session = transport.TheSession;
             lock (session.SyncRoot)
             {
-                if (transport.IsWritable && !transport._discarded)
+                if (transport.IsWritable && !transport._discarded && !IsScheduled)
                 {
                     transport.Send([new EnginePacket(EnginePacketType.Noop)]);
                 }
@@ -259,6 +265,11 @@ internal sealed class PollingTransport : EngineTransport
             var session = transport.TheSession;
             lock (session.SyncRoot)
             {
+                if (IsScheduled)
+                {
+                    return; // rescheduled meanwhile
+                }
+
                 transport._shouldClose = false;
                 transport.FinishClose();
             }

@@ -64,6 +64,13 @@ internal sealed class SocketConnectionListener : IConnectionListener
             {
                 return null;
             }
+            catch (SocketException e) when (e.SocketErrorCode is SocketError.TooManyOpenSockets or SocketError.NoBufferSpaceAvailable)
+            {
+                // Out of file descriptors (EMFILE) or buffers: retrying at once would spin a core; give the open
+                // connections a moment to close.
+                await Task.Delay(50, cancellationToken).ConfigureAwait(false);
+                continue;
+            }
             catch (SocketException)
             {
                 continue; // e.g. ECONNABORTED: the peer left before accept; keep serving others

@@ -22,6 +22,9 @@ namespace FastIo.Transports.Http;
 internal sealed class HttpConnection
 {
     private const long NoDeadline = long.MaxValue;
+
+    /// <summary>The first allocation for a Content-Length body; it grows as bytes actually arrive.</summary>
+    private const int InitialBodyCapacity = 16 * 1024;
     private const long Expired = long.MinValue;
 
     private readonly IDuplexPipe _transport;
@@ -253,13 +256,20 @@ internal sealed class HttpConnection
             await _output.FlushAsync().ConfigureAwait(false);
         }
 
+        // A slow body is a slowloris too: the whole body must arrive within RequestBodyTimeout.
+        SetDeadline(_options.RequestBodyTimeout);
         if (_request.IsChunked)
         {
             _chunked.Reset(_options.MaxRequestBodyBytes, _options.MaxRequestHeadersBytes);
-            _body.Start(0);
+            _body.Start(0, _options.MaxRequestBodyBytes);
             while (true)
             {
                 var result = await ReadInputAsync().ConfigureAwait(false);
+                if (BodyReadStopped(result))
+                {
+                    return false;
+                }
+
                 var buffer = result.Buffer;
                 var reader = new SequenceReader<byte>(buffer);
                 var parse = _chunked.Decode(ref reader, _body);
@@ -285,10 +295,16 @@ internal sealed class HttpConnection
         }
         else
         {
-            _body.Start((int)length);
+            // Grow with the data rather than trusting Content-Length up front: a claim alone must not cost memory.
+            _body.Start((int)Math.Min(length, InitialBodyCapacity), length);
             while (_body.Length < length)
             {
                 var result = await ReadInputAsync().ConfigureAwait(false);
+                if (BodyReadStopped(result))
+                {
+                    return false;
+                }
+
                 var buffer = result.Buffer;
                 var take = Math.Min(buffer.Length, length - _body.Length);
                 _body.Append(buffer.Slice(0, take));
@@ -301,8 +317,26 @@ internal sealed class HttpConnection
             }
         }
 
+        Volatile.Write(ref _deadline, NoDeadline);
         _request.Body = _body.Detach();
         return true;
+    }
+
+    /// <summary>True when a body read was cut short by the body timeout or by shutdown (the connection then closes).</summary>
+    private bool BodyReadStopped(in ReadResult result)
+    {
+        if (!result.IsCanceled)
+        {
+            return false;
+        }
+
+        if (Volatile.Read(ref _deadline) == Expired)
+        {
+            HttpLog.BodyTimeout(_logger, _remoteEndPoint);
+            return true;
+        }
+
+        return _shutdownRequested;
     }
 
     private async ValueTask<bool> RunApplicationAsync()

@@ -29,4 +29,7 @@ internal static partial class HttpLog
 
     [LoggerMessage(EventId = 1107, Level = LogLevel.Warning, Message = "HTTP application's OnRequestError failed for {StatusCode} from {RemoteEndPoint}")]
     public static partial void OnRequestErrorFailed(ILogger logger, Exception exception, int statusCode, EndPoint? remoteEndPoint);
+
+    [LoggerMessage(EventId = 1108, Level = LogLevel.Debug, Message = "Request body from {RemoteEndPoint} not received in time; closing the connection")]
+    public static partial void BodyTimeout(ILogger logger, EndPoint? remoteEndPoint);
 }

@@ -31,6 +31,12 @@ public sealed class HttpServerOptions
     public TimeSpan RequestHeadersTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
+    /// How long a request body may take to arrive in full once its head is read (a client that trickles a body is
+    /// cut, as a slowloris sending headers is). Default 30 seconds.
+    /// </summary>
+    public TimeSpan RequestBodyTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
     /// Time a persistent connection may stay idle between two requests before it is closed.
     /// <see cref="Timeout.InfiniteTimeSpan"/> or a non-positive value disables it.
     /// </summary>

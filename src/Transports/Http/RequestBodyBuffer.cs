@@ -11,16 +11,18 @@ internal sealed class RequestBodyBuffer
 {
     private byte[] _buffer = [];
     private int _length;
+    private long _maxLength = Array.MaxLength;
 
     public int Length => _length;
 
     public ReadOnlyMemory<byte> Memory => _buffer.AsMemory(0, _length);
 
-    /// <summary>Starts a body of known size (Content-Length) or, with 0, one that grows (chunked).</summary>
-    public void Start(int capacity)
+    /// <summary>Starts a body with an initial capacity; it grows as data arrives, never beyond <paramref name="maxLength"/>.</summary>
+    public void Start(int capacity, long maxLength)
     {
         _buffer = capacity == 0 ? [] : new byte[capacity];
         _length = 0;
+        _maxLength = Math.Min(maxLength, Array.MaxLength);
     }
 
     public void Append(in ReadOnlySequence<byte> data)
@@ -30,7 +32,8 @@ internal sealed class RequestBodyBuffer
         {
             // Geometric growth for chunked bodies; the final array may be larger than the body, which is
             // fine since Body is exposed as a slice.
-            var newSize = Math.Max(needed, Math.Max(1024, (int)Math.Min(Array.MaxLength, (long)_buffer.Length * 2)));
+            var doubled = Math.Min(_maxLength, (long)_buffer.Length * 2);
+            var newSize = (int)Math.Max(needed, Math.Max(Math.Min(1024, _maxLength), doubled));
             Array.Resize(ref _buffer, newSize);
         }
 

@@ -367,6 +367,23 @@ public sealed class HttpConnectionTests
     }
 
     [Test]
+    public async Task BodyTimeoutClosesAConnectionThatTricklesItsBody()
+    {
+        var time = new FakeTimeProvider();
+        var options = new HttpServerOptions { TimeProvider = time, RequestBodyTimeout = TimeSpan.FromSeconds(5) };
+        var app = new TestApplication();
+        await using var connection = TestConnection.Start(app, options);
+        await connection.SendAsync("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\r\nabc");
+
+        time.Advance(TimeSpan.FromSeconds(3));
+        await Task.Delay(20);
+        Assert.That(connection.Run.IsCompleted, Is.False);
+
+        await AdvanceUntilClosedAsync(time, connection);
+        Assert.That(app.Requests, Is.Empty);
+    }
+
+    [Test]
     public async Task HeadersTimeoutAppliesToLaterRequestsFromTheirFirstByte()
     {
         var time = new FakeTimeProvider();

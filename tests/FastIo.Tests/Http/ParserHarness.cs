@@ -78,11 +78,11 @@ internal sealed class ParserHarness
             if (Request.IsChunked)
             {
                 _chunked.Reset(_options.MaxRequestBodyBytes, _options.MaxRequestHeadersBytes);
-                _body.Start(0);
+                _body.Start(0, long.MaxValue);
             }
             else
             {
-                _body.Start((int)Request.ContentLength);
+                _body.Start(0, Request.ContentLength);
             }
         }
 

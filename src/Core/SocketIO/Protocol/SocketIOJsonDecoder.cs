@@ -105,8 +105,9 @@ internal sealed class SocketIOJsonDecoder : ISocketPacketDecoder
         int i = 1;
         if (type is SocketPacketType.BinaryEvent or SocketPacketType.BinaryAck)
         {
-            // Deliberate difference: socket.io-parser's loose `buf != Number(buf)` lets "5-" (no digits) through as 0
-            // attachments; only one or more ASCII digits are accepted here.
+            // socket.io-parser 4.2.7 wants an integer >= 1 (4.2.6 took 0, emitted the packet at once and kept waiting for binary data).
+            // Deliberate difference: its loose `buf != Number(buf)` also lets " 1" or "1e0" through; only ASCII
+            // digits are accepted here.
             int start = i;
             long count = 0;
             while (i < message.Length && IsDigit(message[i]))
@@ -115,7 +116,7 @@ internal sealed class SocketIOJsonDecoder : ISocketPacketDecoder
                 i++;
             }
 
-            if (i == start || i == message.Length || message[i] != '-')
+            if (i == start || i == message.Length || message[i] != '-' || count == 0)
             {
                 return "illegal attachments";
             }
@@ -168,14 +169,7 @@ internal sealed class SocketIOJsonDecoder : ISocketPacketDecoder
 
         packet = new SocketPacket
         {
-            // socket.io-parser announces "N-" with N == 0 as binary yet has nothing to wait for: neutral form has
-            // binary types iff attachments, so such a packet becomes a plain EVENT/ACK (as the reference emits it).
-            Type = attachments > 0 ? type : type switch
-            {
-                SocketPacketType.BinaryEvent => SocketPacketType.Event,
-                SocketPacketType.BinaryAck => SocketPacketType.Ack,
-                _ => type,
-            },
+            Type = type,
             Namespace = nsp,
             AckId = ackId,
             Data = payload.IsEmpty ? ReadOnlyMemory<byte>.Empty : payload.ToArray(),

@@ -109,7 +109,7 @@ internal static class SocketIOJsonPayload
     /// <summary>
     /// Reads the rest of a binary packet's payload. An object whose <c>_placeholder</c> is <c>true</c> must have an
     /// integer <c>num</c> below the attachment count (socket.io-parser: "illegal attachments"); last duplicate key
-    /// wins, as with JSON.parse. Deliberate difference: the reference skips this check when N is 0.
+    /// wins, as with JSON.parse. The reference checks this once the attachments are in; we refuse up front.
     /// </summary>
     private static string? CheckPlaceholders(ref Utf8JsonReader reader, int attachments)
     {
