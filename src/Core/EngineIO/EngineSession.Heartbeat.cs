@@ -84,8 +84,10 @@ public sealed partial class EngineSession
             {
                 _heartbeat.Mode = HeartbeatMode.AwaitPong;
                 _server.Timers.Schedule(_heartbeat, _server.Options.PingTimeout);
-                // The client's window starts when the ping leaves, however late the wheel was.
-                ExtendHeartbeatDeadline(_server.Options.PingTimeout);
+                // The client's window starts when the ping leaves: a ping that left late (a busy machine) extends the
+                // deadline. The wheel's own lateness, up to one tick, is not credited, so that a client arriving right
+                // at pingInterval + pingTimeout finds the session gone, as engine.io's exact timers make it.
+                ExtendHeartbeatDeadline(_server.Options.PingTimeout - _server.Timers.Resolution);
                 _writeBuffer.Add(new EnginePacket(EnginePacketType.Ping));
                 FlushLocked();
                 return;
