@@ -160,7 +160,7 @@ public sealed partial class EngineServer : IDisposable
     {
         foreach (var session in _sessions.Values)
         {
-            session.Close();
+            session.Close("server shutting down");
         }
 
         try

@@ -22,6 +22,7 @@ public sealed partial class EngineSession
     private bool _upgraded;
     private bool _probed;
     private string? _closeReason;
+    private string? _closingReason;
 
     internal EngineSession(EngineServer server, string id, int protocol, EngineTransport transport, EngineRequestInfo request, bool supportsBinary)
     {
@@ -96,7 +97,10 @@ public sealed partial class EngineSession
     /// Closes the session gracefully: buffered packets are delivered first, then the transport closes
     /// (reason <c>forced close</c>).
     /// </summary>
-    public void Close()
+    public void Close() => Close("forced close");
+
+    /// <summary>Closes gracefully; the application hears <paramref name="reason"/> once the transport is done.</summary>
+    internal void Close(string reason)
     {
         lock (SyncRoot)
         {
@@ -105,6 +109,7 @@ public sealed partial class EngineSession
                 return;
             }
 
+            _closingReason = reason;
             State = EngineSessionState.Closing;
             FlushLocked();
             _transport.Close();
@@ -270,7 +275,7 @@ public sealed partial class EngineSession
 
         if (transport == _transport)
         {
-            CloseCore(State == EngineSessionState.Closing ? "forced close" : "transport close");
+            CloseCore(State == EngineSessionState.Closing ? _closingReason ?? "forced close" : "transport close");
         }
     }
 

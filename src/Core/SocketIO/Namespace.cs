@@ -162,6 +162,7 @@ public partial class Namespace
             }
             catch (Exception e)
             {
+                socket.Cleanup();
                 if (client.IsOpen)
                 {
                     var rejection = e as ConnectionRejectedException;
@@ -176,6 +177,7 @@ public partial class Namespace
 
         if (!client.IsOpen)
         {
+            socket.Cleanup();
             return;
         }
 

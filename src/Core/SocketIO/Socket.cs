@@ -177,6 +177,17 @@ public sealed partial class Socket
         RaiseDisconnected(reason);
     }
 
+    /// <summary>A socket that never connected (refused, or its client left meanwhile) leaves the rooms a recovery gave it.</summary>
+    internal void Cleanup()
+    {
+        if (Connected)
+        {
+            return;
+        }
+
+        _adapter.DelAll(Id);
+    }
+
     private BroadcastOperator NewOperator() =>
         new(_adapter, new BroadcastOptions { Except = new HashSet<string>(StringComparer.Ordinal) { Id } });
 
