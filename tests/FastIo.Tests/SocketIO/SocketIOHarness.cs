@@ -9,7 +9,7 @@ namespace FastIo.Tests.SocketIO;
 /// A Socket.IO server on an Engine.IO server whose sessions use recording transports: tests feed Engine.IO
 /// messages in and read what the server sent, with no sockets involved.
 /// </summary>
-internal sealed class SocketIOHarness : IDisposable
+public sealed class SocketIOHarness : IDisposable
 {
     public SocketIOHarness(Action<SocketIOServerOptions>? configure = null)
     {
@@ -32,7 +32,7 @@ internal sealed class SocketIOHarness : IDisposable
     }
 
     /// <summary>One Engine.IO session: send Socket.IO packets as text, read the text/binary messages sent back.</summary>
-    internal sealed class Client
+    public sealed class Client
     {
         private readonly FakeTransport _transport = new();
 
