@@ -50,8 +50,8 @@ public partial class Adapter
     /// <summary>Adds socket <paramref name="sid"/> to <paramref name="rooms"/>.</summary>
     public virtual void AddAll(string sid, IEnumerable<string> rooms)
     {
-        List<string>? created = null;
-        List<string>? joined = null;
+        // (room, created) in order, so that events follow socket.io's order: create-room then join-room, per room.
+        List<(string Room, bool Created)>? joined = null;
         lock (SyncRoot)
         {
             if (!_sids.TryGetValue(sid, out var socketRooms))
@@ -66,24 +66,31 @@ public partial class Adapter
                     continue;
                 }
 
+                var created = false;
                 if (!_rooms.TryGetValue(room, out var members))
                 {
                     _rooms[room] = members = new HashSet<string>(StringComparer.Ordinal);
-                    (created ??= new()).Add(room);
+                    created = true;
                 }
 
                 members.Add(sid);
-                (joined ??= new()).Add(room);
+                (joined ??= new()).Add((room, created));
             }
         }
 
-        RaiseAll(created, RoomCreated);
-        if (joined is not null && RoomJoined is { } onJoined)
+        if (joined is null)
         {
-            foreach (var room in joined)
+            return;
+        }
+
+        foreach (var (room, created) in joined)
+        {
+            if (created)
             {
-                onJoined(room, sid);
+                RoomCreated?.Invoke(room);
             }
+
+            RoomJoined?.Invoke(room, sid);
         }
     }
 
