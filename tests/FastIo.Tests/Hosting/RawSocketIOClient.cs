@@ -19,6 +19,9 @@ internal sealed class RawSocketIOClient : IAsyncDisposable
     private readonly List<string> _skipped = new();
     private Task? _receiveLoop;
 
+    /// <summary>The socket id of the main namespace once connected.</summary>
+    public string? Sid { get; private set; }
+
     /// <summary>The WebSocket close status once the server closed, null before.</summary>
     public WebSocketCloseStatus? CloseStatus => _ws.CloseStatus;
 
@@ -40,7 +43,8 @@ internal sealed class RawSocketIOClient : IAsyncDisposable
         await OpenAsync(port);
         await SendAsync(auth is null ? "40" : "40" + auth);
         var connect = await NextAsync(m => m.StartsWith("40", StringComparison.Ordinal));
-        return JsonDocument.Parse(connect.AsMemory(2)).RootElement.GetProperty("sid").GetString()!;
+        Sid = JsonDocument.Parse(connect.AsMemory(2)).RootElement.GetProperty("sid").GetString()!;
+        return Sid;
     }
 
     public Task SendAsync(string text) =>
