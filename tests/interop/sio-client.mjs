@@ -8,8 +8,10 @@ import WebSocket from "ws";
 const [scenario, base, arg] = process.argv.slice(2);
 const deadline = setTimeout(() => fail("timed out"), 20000);
 
+let stage = null; // where a scenario is, for the timeout message
+
 function fail(message) {
-  console.log(JSON.stringify({ ok: false, scenario, message }));
+  console.log(JSON.stringify({ ok: false, scenario, message, stage }));
   process.exit(1);
 }
 
@@ -117,6 +119,35 @@ const scenarios = {
     const id = socket.id;
     socket.disconnect();
     return { id, sumFirst, sumAll, asked, clientTimeout, serverTimeout };
+  },
+
+  /**
+   * Traffic in both directions while the transport upgrades from polling to WebSocket: nothing lost, nothing
+   * reordered. The server streams numbered events (pausing now and then); the client sends numbered ticks.
+   */
+  async upgradeBurst() {
+    const socket = io(base, { forceNew: true, reconnection: false });
+    const received = [];
+    socket.on("n", (i) => received.push(i));
+    const startedOn = await new Promise((resolve) => socket.io.on("open", () => resolve(socket.io.engine.transport.name)));
+    const upgraded = next(socket.io.engine, "upgrade");
+    await next(socket, "connect");
+    const streamed = socket.emitWithAck("stream", 400);
+    for (let i = 0; i < 300; i++) {
+      socket.emit("tick", i);
+      if (i % 30 === 0) await sleep(5);
+    }
+    stage = "upgrade";
+    await upgraded;
+    stage = "ticks-seen";
+    const ticks = await socket.emitWithAck("ticks-seen");
+    stage = "stream ack";
+    await streamed;
+    stage = "stream events";
+    while (received.length < 400) await sleep(10);
+    const inOrder = received.every((v, i) => v === i);
+    socket.disconnect();
+    return { startedOn, endedOn: socket.io.engine?.transport?.name ?? "websocket", received: received.length, inOrder, ticks };
   },
 
   /** Binary arguments both ways, at the top level and nested, several per packet, and in acknowledgements. */
@@ -238,7 +269,8 @@ const scenarios = {
    * reconnect and get the missed event, with the same id.
    */
   async recovery() {
-    const socket = await connect("/", {}, arg);
+    const kill = arg === "websocket-killed";
+    const socket = await connect("/", {}, kill ? "websocket" : arg);
     const missed = [];
     socket.on("news", (...args) => missed.push(args));
     const joined = next(socket, "joined");
@@ -247,7 +279,8 @@ const scenarios = {
     const first = { id: socket.id, pid: socket._pid ?? null, recovered: socket.recovered };
     const helper = await connect("/");
     const disconnected = next(socket, "disconnect");
-    socket.io.engine.close(); // the transport drops; the Manager is not told to stop
+    if (kill) socket.io.engine.transport.ws._socket.destroy(); // the TCP connection dies, no close frame
+    else socket.io.engine.close(); // the Engine.IO connection closes; the Manager is not told to stop
     const [reason] = await disconnected;
     await helper.emitWithAck("news-to", "recovery-room", "while you were away");
     socket.connect();

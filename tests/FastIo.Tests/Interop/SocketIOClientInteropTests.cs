@@ -92,4 +92,18 @@ public class SocketIOClientInteropTests
 
         Assert.That(result.GetProperty("asked").GetRawText(), Is.EqualTo($$$"""{"len":300,"sum":{{{sum}}},"inner":{"bin":[100,101,102]}}"""));
     }
+
+    [Test]
+    public async Task TrafficBothWaysSurvivesTheUpgradeInOrder()
+    {
+        var result = await _server.RunAsync("upgradeBurst");
+
+        Assert.That(result.GetProperty("startedOn").GetString(), Is.EqualTo("polling"));
+        Assert.That(result.GetProperty("received").GetInt32(), Is.EqualTo(400));
+        Assert.That(result.GetProperty("inOrder").GetBoolean(), Is.True, "server-to-client order across the upgrade");
+        var ticks = result.GetProperty("ticks");
+        Assert.That(ticks.GetProperty("count").GetInt32(), Is.EqualTo(300));
+        Assert.That(ticks.GetProperty("inOrder").GetBoolean(), Is.True, "client-to-server order across the upgrade");
+        Assert.That(ticks.GetProperty("transport").GetString(), Is.EqualTo("websocket"));
+    }
 }

@@ -123,6 +123,7 @@ internal sealed partial class SocketIOInteropServer : IAsyncDisposable
             Track(socket);
             socket.On("echo", m => socket.Emit("echo-back", m.ToArguments()));
             AddAckHandlers(socket);
+            AddUpgradeHandlers(socket);
             AddBinaryHandlers(socket);
             socket.On("join", m =>
             {
@@ -179,6 +180,45 @@ internal sealed partial class SocketIOInteropServer : IAsyncDisposable
                 Seen[socket.Id + "/ask-timeout"] = started.Elapsed;
                 m.Ack(e.GetType().Name);
             }
+        });
+    }
+
+    private static void AddUpgradeHandlers(Socket socket)
+    {
+        var ticks = new List<int>();
+        socket.On("tick", m =>
+        {
+            lock (ticks)
+            {
+                ticks.Add(m.Get<int>(0));
+            }
+        });
+        socket.On("ticks-seen", m =>
+        {
+            lock (ticks)
+            {
+                var inOrder = true;
+                for (var i = 0; i < ticks.Count; i++)
+                {
+                    inOrder &= ticks[i] == i;
+                }
+
+                m.Ack(new { count = ticks.Count, inOrder, transport = socket.Conn.TransportName });
+            }
+        });
+        socket.On("stream", async m =>
+        {
+            var n = m.Get<int>(0);
+            for (var i = 0; i < n; i++)
+            {
+                socket.Emit("n", i);
+                if (i % 40 == 0)
+                {
+                    await Task.Delay(5);
+                }
+            }
+
+            m.Ack();
         });
     }
 

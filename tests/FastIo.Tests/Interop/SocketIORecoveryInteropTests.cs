@@ -19,6 +19,7 @@ public class SocketIORecoveryInteropTests
 
     [TestCase("websocket")]
     [TestCase("polling")]
+    [TestCase("websocket-killed")]
     public async Task ClientComesBackWithItsIdAndTheEventsItMissed(string transport)
     {
         var result = await _server.RunAsync("recovery", transport);
@@ -36,6 +37,7 @@ public class SocketIORecoveryInteropTests
         Assert.That(missed[0][0].GetString(), Is.EqualTo("while you were away"));
         Assert.That(missed[0].GetArrayLength(), Is.EqualTo(2), "the offset travels as the last argument, as in socket.io");
 
+        Assert.That(await _server.DisconnectReasonAsync(id), Is.EqualTo(DisconnectReasons.TransportClose), "a lost or client-closed transport, as engine.io names it");
         var lives = _server.Connections.Where(c => c.Id == id).ToList();
         Assert.That(lives, Has.Count.EqualTo(2));
         Assert.That(lives[0].Recovered, Is.False);
