@@ -1,11 +1,14 @@
 // Drives the official socket.io-client (4.8) against a FastIo Socket.IO server set up by the NUnit fixture that
-// runs this script. Usage: node sio-client.mjs <scenario> <http://host:port> [argument]
+// runs this script. Usage: node sio-client.mjs <scenario> <http://host:port> [argument] [json|msgpack]
 // Prints one JSON line with what it observed and exits 0, or prints the failure and exits 1. Assertions on
 // values live in the C# tests; this script only fails on what it cannot go on without (no connection, no reply).
 import { io, Manager } from "socket.io-client";
 import WebSocket from "ws";
+import msgpackParser from "socket.io-msgpack-parser";
 
-const [scenario, base, arg] = process.argv.slice(2);
+const [scenario, base, arg, parserName] = process.argv.slice(2);
+// socket.io-msgpack-parser when the server runs the msgpack parser too; the default JSON parser otherwise
+const parserOptions = parserName === "msgpack" ? { parser: msgpackParser } : {};
 const deadline = setTimeout(() => fail("timed out"), 20000);
 
 let stage = null; // where a scenario is, for the timeout message
@@ -36,7 +39,7 @@ function transportOptions(transport) {
 
 /** Connects and resolves once connected; rejects on connect_error. With "default", also waits for the upgrade. */
 async function connect(nsp, options = {}, transport = "websocket") {
-  const socket = io(base + nsp, { forceNew: true, reconnection: false, ...transportOptions(transport), ...options });
+  const socket = io(base + nsp, { forceNew: true, reconnection: false, ...transportOptions(transport), ...parserOptions, ...options });
   await new Promise((resolve, reject) => {
     socket.once("connect", resolve);
     socket.once("connect_error", (e) => reject(new Error("connect_error: " + e.message)));
@@ -126,7 +129,7 @@ const scenarios = {
    * reordered. The server streams numbered events (pausing now and then); the client sends numbered ticks.
    */
   async upgradeBurst() {
-    const socket = io(base, { forceNew: true, reconnection: false });
+    const socket = io(base, { forceNew: true, reconnection: false, ...parserOptions });
     const received = [];
     socket.on("n", (i) => received.push(i));
     const startedOn = await new Promise((resolve) => socket.io.on("open", () => resolve(socket.io.engine.transport.name)));

@@ -4,15 +4,19 @@ using NUnit.Framework;
 
 namespace FastIo.Tests.Interop;
 
-/// <summary>The official socket.io-client 4.8 against FastIo: transports, handshake data, acknowledgements, binary.</summary>
-[TestFixture]
+/// <summary>
+/// The official socket.io-client 4.8 against FastIo: transports, handshake data, acknowledgements, binary — with the
+/// default JSON parser, and again with socket.io-msgpack-parser on both sides.
+/// </summary>
+[TestFixture(SocketParser.Json)]
+[TestFixture(SocketParser.MsgPack)]
 [NonParallelizable]
-public class SocketIOClientInteropTests
+public class SocketIOClientInteropTests(SocketParser parser)
 {
     private SocketIOInteropServer _server = null!;
 
     [OneTimeSetUp]
-    public async Task StartAsync() => _server = await SocketIOInteropServer.StartAsync();
+    public async Task StartAsync() => _server = await SocketIOInteropServer.StartAsync(new SocketIOServerOptions { Parser = parser });
 
     [OneTimeTearDown]
     public async Task StopAsync() => await _server.DisposeAsync();

@@ -64,9 +64,11 @@ internal sealed partial class SocketIOInteropServer : IAsyncDisposable
     /// <summary>Runs a scenario of sio-client.mjs against this server; its JSON line goes to the test output.</summary>
     public async Task<JsonElement> RunAsync(string scenario, string? argument = null)
     {
-        var result = argument is null
-            ? await NodeScript.RunAsync("sio-client.mjs", scenario, Url)
-            : await NodeScript.RunAsync("sio-client.mjs", scenario, Url, argument);
+        var result = Io.Options.Parser == SocketParser.MsgPack
+            ? await NodeScript.RunAsync("sio-client.mjs", scenario, Url, argument ?? "websocket", "msgpack")
+            : argument is null
+                ? await NodeScript.RunAsync("sio-client.mjs", scenario, Url)
+                : await NodeScript.RunAsync("sio-client.mjs", scenario, Url, argument);
         await TestContext.Out.WriteLineAsync(result.GetRawText());
         return result;
     }
