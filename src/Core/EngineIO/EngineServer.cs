@@ -15,6 +15,11 @@ namespace FastIo.EngineIO;
 public sealed partial class EngineServer : IDisposable
 {
     private readonly ConcurrentDictionary<string, EngineSession> _sessions = new(StringComparer.Ordinal);
+
+    /// <summary>How long the sid of a polling session its client closed is remembered (see <see cref="WasClosedByClient"/>).</summary>
+    private static readonly TimeSpan s_closedByClientMemory = TimeSpan.FromSeconds(1);
+
+    private readonly ConcurrentDictionary<string, long> _closedByClient = new(StringComparer.Ordinal);
     private readonly ILogger _logger;
 
     /// <summary>Creates a server that reports sessions to <paramref name="handler"/>.</summary>
@@ -178,6 +183,29 @@ public sealed partial class EngineServer : IDisposable
         {
             session.CloseCore("server shutting down");
         }
+    }
+
+    /// <summary>
+    /// Whether <paramref name="sid"/> is a polling session its client closed a moment ago. A GET the client sent just
+    /// before its close packet can arrive after it (another connection); engine.io answers such a GET with a noop,
+    /// which the client expects, so the transport layer does too instead of "Session ID unknown".
+    /// </summary>
+    /// <remarks>Answered once: the GET it releases consumes the memory, later ones are refused as usual.</remarks>
+    internal bool WasClosedByClient(string sid) =>
+        _closedByClient.TryRemove(sid, out var at) && Options.TimeProvider.GetElapsedTime(at) < s_closedByClientMemory;
+
+    internal void RememberClosedByClient(string sid)
+    {
+        var now = Options.TimeProvider.GetTimestamp();
+        foreach (var (old, at) in _closedByClient)
+        {
+            if (Options.TimeProvider.GetElapsedTime(at) >= s_closedByClientMemory)
+            {
+                _closedByClient.TryRemove(old, out _);
+            }
+        }
+
+        _closedByClient[sid] = now;
     }
 
     internal void LogHandlerError(EngineSession session, string callback, Exception exception) =>

@@ -369,6 +369,9 @@ public sealed partial class EngineSession
         }
     }
 
+    /// <summary>The client closed a polling session while none of its GETs waited (see <see cref="EngineServer.WasClosedByClient"/>).</summary>
+    internal void RememberClosedByClient() => _server.RememberClosedByClient(Id);
+
     /// <summary>The reason the session closed, once closed.</summary>
     public string? CloseReason => _closeReason;
 }

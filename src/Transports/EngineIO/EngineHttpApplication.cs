@@ -14,6 +14,7 @@ namespace FastIo.Transports.EngineIO;
 internal sealed partial class EngineHttpApplication
 {
     private static readonly byte[] s_ok = "ok"u8.ToArray();
+    private static readonly byte[] s_noop = "6"u8.ToArray();
 
     private readonly EngineServer _engine;
     private readonly EngineOptions _options;
@@ -56,6 +57,14 @@ internal sealed partial class EngineHttpApplication
             out var session, out var protocol);
         if (error is { } code)
         {
+            if (code == EngineErrorCode.UnknownSid && !isUpgrade && request.Method == HttpMethod.Get && _engine.WasClosedByClient(sid!))
+            {
+                // The GET that raced its client's close packet: released with a noop, as it would have been had it
+                // arrived first.
+                context.Response.SetBody(s_noop, "text/plain; charset=UTF-8");
+                return;
+            }
+
             Reject(context, code, null, isUpgrade);
             return;
         }
