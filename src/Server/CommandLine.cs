@@ -16,10 +16,13 @@ internal static class CommandLine
 {
     private const string Usage = """
         usage:
-          fastio serve       [--port 3000] [--host ADDRESS] [--allow-eio3] [--log-level Information]
+          fastio serve       [--port 3000] [--host ADDRESS] [--allow-eio3] [--log-level Information] [REDIS]
                              Socket.IO on /socket.io/: clients join/leave rooms and emit to rooms they are in
-          fastio conformance [--port 3000] [--ping-interval 300] [--ping-timeout 200] [--allow-eio3] [--log-level Warning]
+          fastio conformance [--port 3000] [--ping-interval 300] [--ping-timeout 200] [--allow-eio3] [--log-level Warning] [REDIS]
                              the official suites' application: Engine.IO echo on /engine.io/, Socket.IO on /socket.io/
+        REDIS: --redis HOST:PORT (any StackExchange.Redis configuration string) [--redis-key socket.io]
+               [--redis-mode classic] [--redis-requests-timeout 5000]: a cluster with FastIo and Node
+               (@socket.io/redis-adapter) servers; without --redis the in-memory adapter is used
         """;
 
     public static async Task<int> RunAsync(string[] args)
@@ -79,6 +82,7 @@ internal static class CommandLine
             .SetMinimumLevel(logLevel)
             .AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; }));
         var logger = loggerFactory.CreateLogger("fastio");
+        await using var redis = await ConnectRedisAsync(flags, ioOptions).ConfigureAwait(false);
         using var io = new SocketIOServer(ioOptions, loggerFactory);
         configure(io);
         await using var server = new FastIoHost(options, io, loggerFactory);
@@ -97,6 +101,31 @@ internal static class CommandLine
         logger.LogInformation("shutting down: closing {Count} sessions", server.Engine.SessionCount);
         await server.StopAsync().ConfigureAwait(false);
         return 0;
+    }
+
+    /// <summary>With <c>--redis</c>, connects (retrying in the background while Redis is away) and installs the adapter.</summary>
+    private static async Task<StackExchange.Redis.ConnectionMultiplexer?> ConnectRedisAsync(Dictionary<string, string?> flags, SocketIOServerOptions ioOptions)
+    {
+        if (!flags.TryGetValue("redis", out var configuration) || configuration is null)
+        {
+            return null;
+        }
+
+        var mode = flags.TryGetValue("redis-mode", out var m) && m is not null ? m : "classic";
+        if (mode != "classic")
+        {
+            throw new FormatException($"--redis-mode '{mode}' is not supported yet (only classic)");
+        }
+
+        var config = StackExchange.Redis.ConfigurationOptions.Parse(configuration);
+        config.AbortOnConnectFail = false;
+        var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(config).ConfigureAwait(false);
+        ioOptions.AdapterFactory = FastIo.Adapters.Redis.RedisAdapter.CreateFactory(redis, new FastIo.Adapters.Redis.RedisAdapterOptions
+        {
+            Key = flags.TryGetValue("redis-key", out var key) && key is not null ? key : "socket.io",
+            RequestsTimeout = TimeSpan.FromMilliseconds(GetInt(flags, "redis-requests-timeout", 5000)),
+        });
+        return redis;
     }
 
     private static EngineOptions ConformanceEngine(Dictionary<string, string?> flags) => new()

@@ -199,6 +199,10 @@ public sealed class SocketIOServer : IEngineHandler, IEngineDefaultPath, IDispos
     internal void RemoveChild(Namespace child)
     {
         child.Parent?.RemoveChild(child);
-        _namespaces.TryRemove(new KeyValuePair<string, Namespace>(child.Name, child));
+        if (_namespaces.TryRemove(new KeyValuePair<string, Namespace>(child.Name, child)))
+        {
+            // A cluster adapter unsubscribes here, so the removed namespace stops counting as a server.
+            _ = child.Adapter.CloseAsync().AsTask();
+        }
     }
 }
