@@ -25,7 +25,7 @@ public sealed class RedisEmitter
 
     /// <summary>Creates an emitter for namespace <c>/</c> with prefix <paramref name="key"/>.</summary>
     public RedisEmitter(IConnectionMultiplexer redis, string key = "socket.io", JsonSerializerOptions? jsonOptions = null)
-        : this(redis?.GetSubscriber() ?? throw new ArgumentNullException(nameof(redis)), key, "/", new BroadcastOptions(), jsonOptions ?? new JsonSerializerOptions(JsonSerializerDefaults.Web))
+        : this(redis?.GetSubscriber() ?? throw new ArgumentNullException(nameof(redis)), key, "/", new BroadcastOptions(), WithBinary(jsonOptions))
     {
     }
 
@@ -136,6 +136,14 @@ public sealed class RedisEmitter
 
     private RedisEmitter With(IReadOnlySet<string> rooms, IReadOnlySet<string> except, bool volatileFlag, bool compress) =>
         new(_publisher, _key, _nsp, new BroadcastOptions { Rooms = rooms, Except = except, Volatile = volatileFlag, Compress = compress }, _json);
+
+    /// <summary>A copy of the options whose <c>byte[]</c>/memory values become attachments (then msgpack <c>bin</c>), as on a server.</summary>
+    private static JsonSerializerOptions WithBinary(JsonSerializerOptions? options)
+    {
+        var copy = new JsonSerializerOptions(options ?? new JsonSerializerOptions(JsonSerializerDefaults.Web));
+        BinaryPlaceholders.Register(copy);
+        return copy;
+    }
 
     private static HashSet<string> Union(IReadOnlySet<string> existing, string[] more)
     {
