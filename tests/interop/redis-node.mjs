@@ -57,5 +57,3 @@ io.on("connection", (socket) => {
 });
 
 httpServer.listen(port, "127.0.0.1", () => console.log("ready"));
-process.stdin.resume();
-process.stdin.on("end", () => process.exit(0));
