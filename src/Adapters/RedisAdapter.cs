@@ -21,4 +21,16 @@ public static class RedisAdapter
         var shared = new RedisConnectionState(redis, options ?? new RedisAdapterOptions());
         return nsp => new ClassicRedisAdapter(nsp, shared);
     }
+
+    /// <summary>
+    /// Creates the factory of the sharded adapter (Redis 7+ SPUBLISH/SSUBSCRIBE), a peer of Node's
+    /// <c>createShardedAdapter</c> with the same <see cref="RedisAdapterOptions.SubscriptionMode"/>. The Redis emitter
+    /// cannot reach sharded clusters (it only PUBLISHes).
+    /// </summary>
+    public static Func<Namespace, Adapter> CreateShardedFactory(IConnectionMultiplexer redis, RedisAdapterOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(redis);
+        var shared = new RedisConnectionState(redis, options ?? new RedisAdapterOptions());
+        return nsp => new ShardedRedisAdapter(nsp, shared);
+    }
 }

@@ -21,8 +21,9 @@ internal static class CommandLine
           fastio conformance [--port 3000] [--ping-interval 300] [--ping-timeout 200] [--allow-eio3] [--log-level Warning] [REDIS]
                              the official suites' application: Engine.IO echo on /engine.io/, Socket.IO on /socket.io/
         REDIS: --redis HOST:PORT (any StackExchange.Redis configuration string) [--redis-key socket.io]
-               [--redis-mode classic] [--redis-requests-timeout 5000]: a cluster with FastIo and Node
-               (@socket.io/redis-adapter) servers; without --redis the in-memory adapter is used
+               [--redis-mode classic|sharded] [--redis-subscription-mode dynamic|static|dynamic-private]
+               [--redis-requests-timeout 5000]: a cluster with FastIo and Node (@socket.io/redis-adapter 8.3)
+               servers; without --redis the in-memory adapter is used
         """;
 
     public static async Task<int> RunAsync(string[] args)
@@ -112,19 +113,31 @@ internal static class CommandLine
         }
 
         var mode = flags.TryGetValue("redis-mode", out var m) && m is not null ? m : "classic";
-        if (mode != "classic")
+        if (mode is not ("classic" or "sharded"))
         {
-            throw new FormatException($"--redis-mode '{mode}' is not supported yet (only classic)");
+            throw new FormatException($"--redis-mode is classic or sharded, not '{mode}'");
         }
 
+        var subscription = flags.TryGetValue("redis-subscription-mode", out var sm) && sm is not null ? sm : "dynamic";
+        var subscriptionMode = subscription switch
+        {
+            "static" => FastIo.Adapters.Redis.ShardedSubscriptionMode.Static,
+            "dynamic" => FastIo.Adapters.Redis.ShardedSubscriptionMode.Dynamic,
+            "dynamic-private" => FastIo.Adapters.Redis.ShardedSubscriptionMode.DynamicPrivate,
+            _ => throw new FormatException($"--redis-subscription-mode is static, dynamic or dynamic-private, not '{subscription}'"),
+        };
         var config = StackExchange.Redis.ConfigurationOptions.Parse(configuration);
         config.AbortOnConnectFail = false;
         var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(config).ConfigureAwait(false);
-        ioOptions.AdapterFactory = FastIo.Adapters.Redis.RedisAdapter.CreateFactory(redis, new FastIo.Adapters.Redis.RedisAdapterOptions
+        var adapterOptions = new FastIo.Adapters.Redis.RedisAdapterOptions
         {
             Key = flags.TryGetValue("redis-key", out var key) && key is not null ? key : "socket.io",
             RequestsTimeout = TimeSpan.FromMilliseconds(GetInt(flags, "redis-requests-timeout", 5000)),
-        });
+            SubscriptionMode = subscriptionMode,
+        };
+        ioOptions.AdapterFactory = mode == "sharded"
+            ? FastIo.Adapters.Redis.RedisAdapter.CreateShardedFactory(redis, adapterOptions)
+            : FastIo.Adapters.Redis.RedisAdapter.CreateFactory(redis, adapterOptions);
         return redis;
     }
 

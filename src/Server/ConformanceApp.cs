@@ -38,6 +38,7 @@ internal static class ConformanceApp
     {
         var greeting = "hello from " + socket.Id;
         socket.On("broadcast", _ => io.Emit("broadcast", greeting));
+        socket.On("broadcast_to_room", m => io.To(m.Get<string>(0) ?? "room1").Emit("broadcast_to_room", greeting));
         socket.On("volatile_broadcast", _ => io.Volatile.Emit("volatile_broadcast", greeting));
         socket.On("broadcast_with_ack", async m =>
         {

@@ -1,11 +1,14 @@
 // Drives socket.io-client sockets spread over the nodes of a mixed cluster and checks every cross-node operation.
-// Usage: node redis-cluster-client.mjs REDIS_PORT URL_A URL_B URL_C
+// Usage: node redis-cluster-client.mjs REDIS_PORT URL_A URL_B URL_C [sharded]
+// sharded: no allRooms (the sharded adapter has none) and no emitter (it cannot reach sharded pub/sub).
 // Prints one JSON line: {"ok":true,...} or {"ok":false,"failures":[...]}.
 import { io as connect } from "socket.io-client";
 import { Emitter } from "@socket.io/redis-emitter";
 import { createClient } from "redis";
 
-const [redisPort, ...urls] = process.argv.slice(2);
+const [redisPort, ...rest] = process.argv.slice(2);
+const sharded = rest[3] === "sharded";
+const urls = rest.slice(0, 3);
 const failures = [];
 const check = (cond, what) => { if (!cond) failures.push(what); };
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -30,6 +33,7 @@ async function until(cond, ms = 3000) {
   return cond();
 }
 
+const redis = createClient({ url: `redis://127.0.0.1:${redisPort}` });
 const clients = [];
 for (const url of urls) clients.push(await open(url));
 const ids = clients.map((c) => c.id);
@@ -57,8 +61,10 @@ for (let i = 0; i < clients.length; i++) {
   try {
     const sockets = await ask(clients[i], "fetch_sockets");
     check(sockets.map((s) => s.id).sort().join() === [...ids].sort().join(), `fetch_sockets from ${names[i]}: ${JSON.stringify(sockets)}`);
-    const rooms = await ask(clients[i], "rooms");
-    check(ids.every((id) => rooms.includes(id)) && rooms.includes("room1"), `rooms from ${names[i]}: ${JSON.stringify(rooms)}`);
+    if (!sharded) {
+      const rooms = await ask(clients[i], "rooms");
+      check(ids.every((id) => rooms.includes(id)) && rooms.includes("room1"), `rooms from ${names[i]}: ${JSON.stringify(rooms)}`);
+    }
   } catch (e) { failures.push(`fetch/rooms from ${names[i]}: ${e.message}`); }
 }
 
@@ -94,16 +100,23 @@ for (let i = 0; i < clients.length; i++) {
 try {
   await ask(clients[2], "join_room");
   await sleep(200);
-  const rooms = await ask(clients[0], "rooms");
-  check(rooms.includes("room7"), "socketsJoin: " + JSON.stringify(rooms));
+  if (!sharded) {
+    const rooms = await ask(clients[0], "rooms");
+    check(rooms.includes("room7"), "socketsJoin: " + JSON.stringify(rooms));
+  }
   for (let i = 0; i < clients.length; i++) {
     const own = await ask(clients[(i + 1) % 3], "get_rooms_remote_sock", ids[i]);
     check(own.includes("room7"), `socketsJoin reached ${names[i]}: ${JSON.stringify(own)}`);
   }
 } catch (e) { failures.push("socketsJoin: " + e.message); }
 
+// 6b. A one-room broadcast from each node (a room channel in the classic and dynamic sharded modes).
+for (const c of clients) c.emit("broadcast_to_room", "room1");
+check(await until(() => clients.every((c) => received(c, "broadcast_to_room").length === 3)),
+  "broadcast_to_room: " + clients.map((c) => received(c, "broadcast_to_room").length).join(","));
+
+if (!sharded) {
 // 7. The Node emitter reaches every node; so does the FastIo emitter (asked through a FastIo node's handler).
-const redis = createClient({ url: `redis://127.0.0.1:${redisPort}` });
 await redis.connect();
 const emitter = new Emitter(redis);
 emitter.emit("from-node-emitter", 1, Buffer.from([1, 2, 3]));
@@ -127,6 +140,7 @@ try {
   const rooms = await ask(clients[1], "rooms");
   check(!rooms.includes("room7"), "emitter socketsLeave: " + JSON.stringify(rooms));
 } catch (e) { failures.push("emitter socketsLeave: " + e.message); }
+}
 
 // 8. disconnectSockets from one node disconnects every client.
 const disconnected = clients.map((c) => new Promise((r) => c.on("disconnect", () => r(true))));
@@ -134,7 +148,7 @@ clients[1].emit("disconnect_socket");
 const all = await Promise.race([Promise.all(disconnected), sleep(3000).then(() => false)]);
 check(all, "disconnectSockets: " + clients.map((c) => c.connected).join(","));
 
-await redis.quit();
+if (redis.isOpen) await redis.quit();
 for (const c of clients) c.close();
 console.log(JSON.stringify({ ok: failures.length === 0, failures }));
 process.exit(0);

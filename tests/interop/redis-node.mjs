@@ -1,12 +1,14 @@
 // A Node.js socket.io 4.8 server with @socket.io/redis-adapter 8.3 (classic), the same multi-node handlers as
 // FastIo's ConformanceApp, for the mixed-cluster tests. Usage: node redis-node.mjs PORT REDIS_PORT
+// [sharded-MODE] uses createShardedAdapter with subscriptionMode MODE (static, dynamic, dynamic-private).
 // Prints "ready" once listening and subscribed.
 import { createServer } from "node:http";
 import { Server } from "socket.io";
-import { createAdapter } from "@socket.io/redis-adapter";
+import { createAdapter, createShardedAdapter } from "@socket.io/redis-adapter";
 import { createClient } from "redis";
 
-const [port, redisPort] = process.argv.slice(2).map(Number);
+const [port, redisPort] = process.argv.slice(2, 4).map(Number);
+const mode = process.argv[4] ?? "classic";
 const pubClient = createClient({ url: `redis://127.0.0.1:${redisPort}` });
 const subClient = pubClient.duplicate();
 pubClient.on("error", () => {});
@@ -14,7 +16,10 @@ subClient.on("error", () => {});
 await Promise.all([pubClient.connect(), subClient.connect()]);
 
 const httpServer = createServer();
-const io = new Server(httpServer, { adapter: createAdapter(pubClient, subClient) });
+const adapter = mode.startsWith("sharded-")
+  ? createShardedAdapter(pubClient, subClient, { subscriptionMode: mode.slice("sharded-".length) })
+  : createAdapter(pubClient, subClient);
+const io = new Server(httpServer, { adapter });
 
 io.on("ping-srv", (...args) => {
   const cb = args[args.length - 1];
@@ -30,6 +35,7 @@ io.on("connection", (socket) => {
   const greeting = "hello from " + socket.id;
   socket.join(["room1", "room2", "room4", "room5"]);
   socket.on("broadcast", () => io.emit("broadcast", greeting));
+  socket.on("broadcast_to_room", (room) => io.to(room).emit("broadcast_to_room", greeting));
   socket.on("broadcast_with_ack", async (cb) => {
     const replies = await io.timeout(5000).emitWithAck("broadcast_with_ack", null);
     cb(replies);

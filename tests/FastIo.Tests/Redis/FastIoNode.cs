@@ -25,10 +25,10 @@ internal sealed class FastIoNode : IAsyncDisposable
 
     public string Url => $"http://127.0.0.1:{((IPEndPoint)Host.ListeningEndpoints[0]).Port}";
 
-    public static async Task<FastIoNode> StartAsync(RedisServer redisServer, Action<SocketIOServer>? configure = null, RedisAdapterOptions? adapterOptions = null)
+    public static async Task<FastIoNode> StartAsync(RedisServer redisServer, Action<SocketIOServer>? configure = null, RedisAdapterOptions? adapterOptions = null, bool sharded = false)
     {
         var redis = await redisServer.ConnectAsync();
-        var options = new SocketIOServerOptions { AdapterFactory = RedisAdapter.CreateFactory(redis, adapterOptions) };
+        var options = new SocketIOServerOptions { AdapterFactory = sharded ? RedisAdapter.CreateShardedFactory(redis, adapterOptions) : RedisAdapter.CreateFactory(redis, adapterOptions) };
         var io = new SocketIOServer(options);
         ConformanceApp.Configure(io);
         configure?.Invoke(io);

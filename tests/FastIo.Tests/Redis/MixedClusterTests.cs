@@ -32,6 +32,24 @@ public class MixedClusterTests
         Assert.That(result.GetProperty("ok").GetBoolean(), Is.True);
     }
 
+    [TestCase("static", ShardedSubscriptionMode.Static)]
+    [TestCase("dynamic", ShardedSubscriptionMode.Dynamic)]
+    [TestCase("dynamic-private", ShardedSubscriptionMode.DynamicPrivate)]
+    public async Task EveryCrossNodeOperationWorksInAMixedShardedCluster(string nodeMode, ShardedSubscriptionMode mode)
+    {
+        await using var redis = await RedisServer.StartAsync();
+        var options = new RedisAdapterOptions { SubscriptionMode = mode };
+        await using var a = await FastIoNode.StartAsync(redis, adapterOptions: options, sharded: true);
+        await using var b = await FastIoNode.StartAsync(redis, adapterOptions: options, sharded: true);
+        var nodePort = FreePort();
+        await using var node = await NodeProcess.StartAsync("redis-node.mjs", nodePort.ToString(System.Globalization.CultureInfo.InvariantCulture), redis.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "sharded-" + nodeMode);
+
+        Assert.That(await a.Io.MainNamespace.Adapter.ServerCountAsync(), Is.EqualTo(3));
+        var result = await NodeScript.RunAsync("redis-cluster-client.mjs", redis.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), a.Url, b.Url, $"http://127.0.0.1:{nodePort}", "sharded");
+        Assert.That(result.GetProperty("failures").ToString(), Is.EqualTo("[]"), node.Output);
+        Assert.That(result.GetProperty("ok").GetBoolean(), Is.True);
+    }
+
     internal static int FreePort()
     {
         using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
