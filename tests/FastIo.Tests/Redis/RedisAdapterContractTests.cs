@@ -5,10 +5,16 @@ using StackExchange.Redis;
 
 namespace FastIo.Tests.Redis;
 
-/// <summary>socket.io-adapter's contract against the classic Redis adapter (a fresh key prefix per harness).</summary>
+/// <summary>socket.io-adapter's contract against the classic and sharded Redis adapters (a fresh key prefix per harness).</summary>
 [NonParallelizable]
+[TestFixture(false)]
+[TestFixture(true)]
 public sealed class RedisAdapterContractTests : AdapterContractTests
 {
+    private readonly bool _sharded;
+
+    public RedisAdapterContractTests(bool sharded) => _sharded = sharded;
+
     private RedisServer _redis = null!;
     private ConnectionMultiplexer _connection = null!;
 
@@ -28,7 +34,8 @@ public sealed class RedisAdapterContractTests : AdapterContractTests
 
     protected override SocketIOHarness CreateHarness()
     {
-        var harness = new SocketIOHarness(o => o.AdapterFactory = RedisAdapter.CreateFactory(_connection, new RedisAdapterOptions { Key = "contract-" + Guid.NewGuid().ToString("N") }));
+        var options = new RedisAdapterOptions { Key = "contract-" + Guid.NewGuid().ToString("N") };
+        var harness = new SocketIOHarness(o => o.AdapterFactory = _sharded ? RedisAdapter.CreateShardedFactory(_connection, options) : RedisAdapter.CreateFactory(_connection, options));
         harness.Io.MainNamespace.Adapter.InitAsync().AsTask().GetAwaiter().GetResult();
         return harness;
     }

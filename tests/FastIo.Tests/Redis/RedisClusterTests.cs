@@ -12,11 +12,12 @@ namespace FastIo.Tests.Redis;
 [NonParallelizable]
 public class RedisClusterTests
 {
-    [Test]
-    public async Task LocalAndVolatileAndExceptAreHonouredAcrossNodes()
+    [TestCase(false)]
+    [TestCase(true)]
+    public async Task LocalAndVolatileAndExceptAreHonouredAcrossNodes(bool sharded)
     {
         await using var redis = await RedisServer.StartAsync();
-        await using var pair = await Pair.StartAsync(redis);
+        await using var pair = await Pair.StartAsync(redis, sharded: sharded);
         var sidB = pair.ClientB.ConnectAndGetSid();
         pair.ClientA.ConnectAndGetSid();
         pair.B.Io.MainNamespace.Sockets[sidB].Join("r1");
@@ -62,11 +63,12 @@ public class RedisClusterTests
         Assert.That(sockets, Has.Count.EqualTo(1));
     }
 
-    [Test]
-    public async Task RedisRestartDuringTrafficRecoversWithoutRestartingNodes()
+    [TestCase(false)]
+    [TestCase(true)]
+    public async Task RedisRestartDuringTrafficRecoversWithoutRestartingNodes(bool sharded)
     {
         await using var redis = await RedisServer.StartAsync();
-        await using var pair = await Pair.StartAsync(redis, TimeSpan.FromMilliseconds(800));
+        await using var pair = await Pair.StartAsync(redis, TimeSpan.FromMilliseconds(800), sharded);
         pair.ClientA.ConnectAndGetSid();
         pair.ClientB.ConnectAndGetSid();
         pair.A.Io.Emit("before");
@@ -103,11 +105,12 @@ public class RedisClusterTests
         Assert.That(await pair.B.Io.FetchSocketsAsync(), Has.Count.EqualTo(2));
     }
 
-    [Test]
-    public async Task ServerSideEmitAndAckedBroadcastBetweenFastIoNodes()
+    [TestCase(false)]
+    [TestCase(true)]
+    public async Task ServerSideEmitAndAckedBroadcastBetweenFastIoNodes(bool sharded)
     {
         await using var redis = await RedisServer.StartAsync();
-        await using var pair = await Pair.StartAsync(redis);
+        await using var pair = await Pair.StartAsync(redis, sharded: sharded);
         var received = new TaskCompletionSource<string>();
         pair.B.Io.MainNamespace.OnServerSideEmit(m =>
         {
@@ -162,13 +165,13 @@ public class RedisClusterTests
 
         public SocketIOHarness.Client ClientB { get; }
 
-        public static async Task<Pair> StartAsync(RedisServer redis, TimeSpan? requestsTimeout = null)
+        public static async Task<Pair> StartAsync(RedisServer redis, TimeSpan? requestsTimeout = null, bool sharded = false)
         {
             var ca = await redis.ConnectAsync();
             var cb = await redis.ConnectAsync();
             var options = new RedisAdapterOptions { RequestsTimeout = requestsTimeout ?? TimeSpan.FromSeconds(5) };
-            var a = new SocketIOHarness(o => o.AdapterFactory = RedisAdapter.CreateFactory(ca, options));
-            var b = new SocketIOHarness(o => o.AdapterFactory = RedisAdapter.CreateFactory(cb, options));
+            var a = new SocketIOHarness(o => o.AdapterFactory = sharded ? RedisAdapter.CreateShardedFactory(ca, options) : RedisAdapter.CreateFactory(ca, options));
+            var b = new SocketIOHarness(o => o.AdapterFactory = sharded ? RedisAdapter.CreateShardedFactory(cb, options) : RedisAdapter.CreateFactory(cb, options));
             await a.Io.MainNamespace.Adapter.InitAsync();
             await b.Io.MainNamespace.Adapter.InitAsync();
             return new Pair(ca, cb, a, b);
