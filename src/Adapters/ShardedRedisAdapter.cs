@@ -69,16 +69,26 @@ internal sealed partial class ShardedRedisAdapter : Adapter
             _queues.Clear();
         }
 
-        foreach (var queue in queues)
+        try
         {
-            try
+            foreach (var queue in queues)
             {
                 await queue.UnsubscribeAsync().ConfigureAwait(false);
             }
-            catch (RedisException)
+
+            if (_mode != ShardedSubscriptionMode.Static)
             {
-                // Redis is away: the subscription ends with the connection anyway.
+                RoomCreated -= OnRoomCreated;
+                RoomDeleted -= OnRoomDeleted;
+                foreach (var room in Rooms())
+                {
+                    await _shared.Subscriber.UnsubscribeAsync(RedisChannel.Sharded(_prefix + room + "#"), _onRoomMessage).ConfigureAwait(false);
+                }
             }
+        }
+        catch (RedisException)
+        {
+            // Redis is away: the subscriptions end with the connection anyway.
         }
     }
 

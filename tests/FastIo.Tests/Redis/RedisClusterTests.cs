@@ -35,11 +35,12 @@ public class RedisClusterTests
         Assert.That(pair.ClientA.Received.Count(m => m.Contains("to-r1", StringComparison.Ordinal)), Is.Zero);
     }
 
-    [Test]
-    public async Task MalformedAndForeignMessagesAreSkipped()
+    [TestCase(false)]
+    [TestCase(true)]
+    public async Task MalformedAndForeignMessagesAreSkipped(bool sharded)
     {
         await using var redis = await RedisServer.StartAsync();
-        await using var pair = await Pair.StartAsync(redis);
+        await using var pair = await Pair.StartAsync(redis, sharded: sharded);
         pair.ClientB.ConnectAndGetSid();
         await using var raw = await redis.ConnectAsync();
         var pub = raw.GetSubscriber();
@@ -52,9 +53,11 @@ public class RedisClusterTests
             ("socket.io-request#/#", "{\"type\":7,\"requestId\":\"x\",\"packet\":5}"u8.ToArray()),
             ("socket.io-request#/#", "{\"type\":\"x\"}"u8.ToArray()),
             ("socket.io-response#/#", [0xc1]),
+            ("socket.io#/#", "{\"type\":3,\"data\":{\"packet\":7},\"uid\":\"x\",\"nsp\":\"/\"}"u8.ToArray()),
+            ("socket.io#/#", "{\"type\":99,\"uid\":\"x\",\"nsp\":\"/\"}"u8.ToArray()),
         })
         {
-            await pub.PublishAsync(RedisChannel.Literal(channel), payload);
+            await pub.PublishAsync(sharded ? RedisChannel.Sharded(channel) : RedisChannel.Literal(channel), payload);
         }
 
         pair.A.Io.Emit("still-alive");
@@ -136,9 +139,44 @@ public class RedisClusterTests
         var acks = await ask;
         Assert.That(acks.Select(a => a.Get<string>(0)), Is.EqualTo(new[] { "answer" }));
 
+        // The .NET emitter reaches the other server's handlers and sockets too (classic only: it only PUBLISHes).
+        if (!sharded)
+        {
+            await using var emitterConnection = await redis.ConnectAsync();
+            var emitter = new RedisEmitter(emitterConnection);
+            var fromEmitter = new TaskCompletionSource<string>();
+            pair.B.Io.MainNamespace.OnServerSideEmit(m =>
+            {
+                if (m.EventName == "from-emitter")
+                {
+                    fromEmitter.TrySetResult(m.Get<string>(0)!);
+                }
+            });
+            emitter.ServerSideEmit("from-emitter", "e1");
+            Assert.That(await fromEmitter.Task.WaitAsync(TimeSpan.FromSeconds(5)), Is.EqualTo("e1"));
+            var sid = pair.B.Io.MainNamespace.Sockets.Keys.Single();
+            emitter.In(sid).SocketsJoin("joined-by-emitter");
+            await WaitUntilAsync(() => pair.B.Io.MainNamespace.Sockets[sid].Rooms.Contains("joined-by-emitter"));
+            emitter.To("joined-by-emitter").Emit("via-emitter", new byte[] { 1, 2 });
+            pair.ClientB.WaitFor(m => m.StartsWith("51-[\"via-emitter\"", StringComparison.Ordinal));
+            emitter.DisconnectSockets();
+            await WaitUntilAsync(() => pair.B.Io.MainNamespace.Sockets.Count == 0);
+            return;
+        }
+
         // A client that never answers: the acked broadcast fails at its timeout with the replies so far.
         var silent = pair.A.Io.Timeout(TimeSpan.FromMilliseconds(300)).EmitWithAckAsync("ask", 2);
         Assert.ThrowsAsync<AckTimeoutException>(async () => await silent);
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(5);
+        while (!condition())
+        {
+            Assert.That(DateTime.UtcNow, Is.LessThan(deadline), "condition not met in 5 s");
+            await Task.Delay(20);
+        }
     }
 
     /// <summary>Two servers on the in-memory transport harness, each with its own Redis connection.</summary>
