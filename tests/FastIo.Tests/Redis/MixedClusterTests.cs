@@ -50,6 +50,21 @@ public class MixedClusterTests
         Assert.That(result.GetProperty("ok").GetBoolean(), Is.True);
     }
 
+    [Test]
+    public async Task RedisRestartDuringTrafficInAMixedCluster()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        await using var a = await FastIoNode.StartAsync(redis);
+        var nodePort = FreePort();
+        await using var node = await NodeProcess.StartAsync("redis-node.mjs", nodePort.ToString(System.Globalization.CultureInfo.InvariantCulture), redis.Port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var restart = redis.RestartAfterExitAsync(TimeSpan.FromSeconds(2), cancel.Token);
+        var result = await NodeScript.RunAsync("redis-fault-client.mjs", redis.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), a.Url, $"http://127.0.0.1:{nodePort}");
+        await restart;
+        Assert.That(result.GetProperty("failures").ToString(), Is.EqualTo("[]"), node.Output);
+        Assert.That(await a.Io.MainNamespace.Adapter.ServerCountAsync(), Is.EqualTo(2), "both servers resubscribed");
+    }
+
     internal static int FreePort()
     {
         using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);

@@ -77,6 +77,16 @@ internal sealed class RedisServer : IAsyncDisposable
         }
     }
 
+    /// <summary>Waits until the server exits by itself (a client sent SHUTDOWN), then starts it again after <paramref name="pause"/>.</summary>
+    public async Task RestartAfterExitAsync(TimeSpan pause, CancellationToken cancellationToken)
+    {
+        await _process!.WaitForExitAsync(cancellationToken);
+        _process.Dispose();
+        _process = null;
+        await Task.Delay(pause, cancellationToken);
+        await RestartAsync();
+    }
+
     public async Task StopAsync()
     {
         if (_process is { HasExited: false } p)
