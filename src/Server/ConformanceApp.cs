@@ -81,11 +81,14 @@ internal static class ConformanceApp
         socket.On("emit_with_ack_from_remote_sock", async m =>
         {
             var target = await RemoteAsync(io, m).ConfigureAwait(false);
-            if (target is not null)
+            if (target is null)
             {
-                var reply = await target.EmitWithAckAsync("emit", [greeting], TimeSpan.FromSeconds(5)).ConfigureAwait(false);
-                m.Ack(reply.Count > 0 ? reply.GetJson(0) : null);
+                m.Ack(); // an unknown id: answer anyway, so the caller never waits forever
+                return;
             }
+
+            var reply = await target.EmitWithAckAsync("emit", [greeting], TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+            m.Ack(reply.Count > 0 ? reply.GetJson(0) : null);
         });
         socket.On("join_room_from_remote_sock", async m =>
         {

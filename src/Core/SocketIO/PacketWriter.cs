@@ -8,7 +8,16 @@ namespace FastIo.SocketIO;
 internal static class PacketWriter
 {
     /// <summary>An EVENT (or BINARY_EVENT) packet <c>[eventName, ...args]</c>.</summary>
-    public static SocketPacket Event(string nsp, string eventName, ReadOnlySpan<object?> args, long ackId, JsonSerializerOptions options)
+    public static SocketPacket Event(string nsp, string eventName, ReadOnlySpan<object?> args, long ackId, JsonSerializerOptions options) =>
+        Array(SocketPacketType.Event, SocketPacketType.BinaryEvent, nsp, eventName, args, ackId, options);
+
+    /// <summary>An ACK (or BINARY_ACK) packet <c>[...args]</c>.</summary>
+    public static SocketPacket Ack(string nsp, long ackId, ReadOnlySpan<object?> args, JsonSerializerOptions options) =>
+        Array(SocketPacketType.Ack, SocketPacketType.BinaryAck, nsp, null, args, ackId, options);
+
+    /// <summary>A packet whose payload is a JSON array (the event name first, if any); binary values become attachments.</summary>
+    private static SocketPacket Array(
+        SocketPacketType type, SocketPacketType binaryType, string nsp, string? eventName, ReadOnlySpan<object?> args, long ackId, JsonSerializerOptions options)
     {
         var attachments = new List<ReadOnlyMemory<byte>>();
         var buffer = new ArrayBufferWriter<byte>(64);
@@ -16,37 +25,18 @@ internal static class PacketWriter
         using (var writer = new Utf8JsonWriter(buffer))
         {
             writer.WriteStartArray();
-            writer.WriteStringValue(eventName);
+            if (eventName is not null)
+            {
+                writer.WriteStringValue(eventName);
+            }
+
             WriteValues(writer, args, options);
             writer.WriteEndArray();
         }
 
         return new SocketPacket
         {
-            Type = attachments.Count > 0 ? SocketPacketType.BinaryEvent : SocketPacketType.Event,
-            Namespace = nsp,
-            AckId = ackId,
-            Data = buffer.WrittenMemory,
-            Attachments = attachments,
-        };
-    }
-
-    /// <summary>An ACK (or BINARY_ACK) packet <c>[...args]</c>.</summary>
-    public static SocketPacket Ack(string nsp, long ackId, ReadOnlySpan<object?> args, JsonSerializerOptions options)
-    {
-        var attachments = new List<ReadOnlyMemory<byte>>();
-        var buffer = new ArrayBufferWriter<byte>(32);
-        using (BinaryPlaceholders.BeginWrite(attachments))
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            writer.WriteStartArray();
-            WriteValues(writer, args, options);
-            writer.WriteEndArray();
-        }
-
-        return new SocketPacket
-        {
-            Type = attachments.Count > 0 ? SocketPacketType.BinaryAck : SocketPacketType.Ack,
+            Type = attachments.Count > 0 ? binaryType : type,
             Namespace = nsp,
             AckId = ackId,
             Data = buffer.WrittenMemory,

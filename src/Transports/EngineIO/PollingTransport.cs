@@ -14,6 +14,9 @@ internal sealed class PollingTransport : EngineTransport
     /// <summary>How long a close waits for the client's next GET to carry the close packet (engine.io: 30 s).</summary>
     private static readonly TimeSpan s_closeTimeout = TimeSpan.FromSeconds(30);
 
+    /// <summary>How long a client's close packet waits for the GET it may have in flight (see <see cref="OnClientClose"/>).</summary>
+    private static readonly TimeSpan s_clientCloseGrace = TimeSpan.FromMilliseconds(50);
+
     /// <summary>How long a GET that arrives after a successful probe waits for the upgrade before a noop (engine.io: 100 ms).</summary>
     private static readonly TimeSpan s_upgradeCheckDelay = TimeSpan.FromMilliseconds(100);
 
@@ -23,6 +26,7 @@ internal sealed class PollingTransport : EngineTransport
     private UpgradeCheckTimer? _upgradeCheckTimer;
     private bool _postActive;
     private bool _shouldClose;
+    private bool _clientClosing;
     private bool _discarded;
     private bool _closed;
 
@@ -61,6 +65,17 @@ internal sealed class PollingTransport : EngineTransport
             var pending = new TaskCompletionSource<PollResponse>(TaskCreationOptions.RunContinuationsAsynchronously);
             _pendingGet = pending;
             task = pending.Task;
+            if (_clientClosing)
+            {
+                // The GET that raced the client's close packet: release it and finish the close.
+                Send([new EnginePacket(EnginePacketType.Noop)]);
+                _clientClosing = false;
+                _timers.Cancel(_closeTimer!);
+                _closed = true;
+                session.OnTransportClosed(this);
+                return task;
+            }
+
             session.OnTransportReady(this);
             if (_shouldClose && IsWritable)
             {
@@ -128,6 +143,16 @@ internal sealed class PollingTransport : EngineTransport
         var session = TheSession;
         lock (session.SyncRoot)
         {
+            if (!IsWritable && !_discarded)
+            {
+                // The client's GET may be in flight on another connection, racing this POST: give it a moment to
+                // arrive and be released with a noop (what the client expects) rather than refused as unknown.
+                _clientClosing = true;
+                _closeTimer ??= new CloseTimer(this);
+                _timers.Schedule(_closeTimer, s_clientCloseGrace);
+                return;
+            }
+
             if (IsWritable)
             {
                 Send([new EnginePacket(EnginePacketType.Noop)]);
@@ -271,6 +296,7 @@ internal sealed class PollingTransport : EngineTransport
                 }
 
                 transport._shouldClose = false;
+                transport._clientClosing = false;
                 transport.FinishClose();
             }
         }

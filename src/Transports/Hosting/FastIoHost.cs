@@ -14,7 +14,7 @@ namespace FastIo.Transports.Hosting;
 /// Serves an Engine.IO application over HTTP/1.1 and WebSocket on sockets it listens on itself, or on
 /// connections a custom host accepted and hands in (<see cref="ProcessConnectionAsync(IDuplexPipe, EndPoint?, CancellationToken)"/>).
 /// </summary>
-public sealed partial class FastIoHost : IAsyncDisposable
+public sealed partial class FastIoHost : IAsyncDisposable, IDisposable
 {
     private readonly FastIoHostOptions _options;
     private readonly HttpRouter _router;
@@ -187,6 +187,9 @@ public sealed partial class FastIoHost : IAsyncDisposable
         var pipe = new StreamDuplexPipe(stream);
         return Track(ServeAsync(new PipeAcceptedConnection(pipe, remoteEndPoint, pipe), cancellationToken));
     }
+
+    /// <summary>Stops the host synchronously (for containers disposed synchronously); prefer <see cref="DisposeAsync"/>.</summary>
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 
     /// <inheritdoc/>
     public async ValueTask DisposeAsync()

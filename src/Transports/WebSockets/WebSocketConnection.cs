@@ -42,6 +42,9 @@ internal sealed partial class WebSocketConnection : IThreadPoolWorkItem
     // Receive state: only touched by the receive loop.
     private bool _messageInProgress;
     private WebSocketMessageType _messageType;
+    /// <summary>The first assembly buffer is at most this large; it doubles as the payload arrives.</summary>
+    private const int MaxInitialAssemblyBytes = 64 * 1024;
+
     private byte[]? _assembly;
     private int _assembled;
     private Utf8StreamValidator _utf8;
@@ -314,11 +317,6 @@ internal sealed partial class WebSocketConnection : IThreadPoolWorkItem
                 BeginAssembly(header.Opcode, Math.Max(header.PayloadLength, MinAssemblyBufferSize));
                 _messageInProgress = true;
             }
-            else
-            {
-                EnsureAssemblyCapacity(messageLength);
-            }
-
             _frame = header;
             _frameRemaining = header.PayloadLength;
             _maskOffset = 0;
@@ -358,7 +356,9 @@ internal sealed partial class WebSocketConnection : IThreadPoolWorkItem
         _messageType = ToMessageType(opcode);
         _utf8.Reset();
         _assembled = 0;
-        _assembly = ArrayPool<byte>.Shared.Rent((int)Math.Min(initialCapacity, _maxMessageBytes));
+        // A frame header only claims a length: the buffer grows as payload bytes actually arrive, so that a peer
+        // cannot make us hold MaxMessageBytes with 14 bytes.
+        _assembly = ArrayPool<byte>.Shared.Rent((int)Math.Min(Math.Min(initialCapacity, _maxMessageBytes), MaxInitialAssemblyBytes));
     }
 
     private void EnsureAssemblyCapacity(long required)
@@ -382,6 +382,7 @@ internal sealed partial class WebSocketConnection : IThreadPoolWorkItem
         {
             ReadOnlySpan<byte> source = reader.UnreadSpan;
             int take = (int)Math.Min(source.Length, _frameRemaining);
+            EnsureAssemblyCapacity(_assembled + take);
             Span<byte> destination = _assembly.AsSpan(_assembled, take);
             source[..take].CopyTo(destination);
             _maskOffset = WebSocketMasking.Apply(destination, _frame.Mask, _maskOffset);

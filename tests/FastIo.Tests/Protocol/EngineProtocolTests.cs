@@ -236,6 +236,22 @@ public class EngineProtocolTests
     }
 
     [Test]
+    public async Task AClosePacketThatOvertakesItsGetStillReleasesItWithNoop()
+    {
+        var sid = await OpenPollingAsync();
+        Assert.That((await PushAsync(sid, "1")).StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        var poll = await PollAsync(sid);
+        Assert.That(await poll.Content.ReadAsStringAsync(), Is.EqualTo("6"));
+        Assert.That((await PollAsync(sid)).StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+
+        // without a GET coming, the session is gone shortly after
+        var other = await OpenPollingAsync();
+        await PushAsync(other, "1");
+        await Task.Delay(200);
+        Assert.That((await PollAsync(other)).StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+    }
+
+    [Test]
     public async Task WebSocketEchoesTextAndRawBinaryAndClosesOnBadPacket()
     {
         using var ws = await OpenWebSocketAsync("EIO=4&transport=websocket");

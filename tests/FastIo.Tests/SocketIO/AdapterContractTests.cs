@@ -37,7 +37,7 @@ public abstract class AdapterContractTests
         Assert.That(adapter.Rooms(), Is.EquivalentTo(new[] { "r1" }));
         Assert.That(events, Is.EqualTo(new[]
         {
-            "create:r1", "join:r1", "create:r2", "join:r2", "join:r1", "delete:r2", "leave:r2", "leave:r1",
+            "create:r1", "join:r1", "create:r2", "join:r2", "join:r1", "leave:r2", "delete:r2", "leave:r1",
         }));
     }
 

@@ -43,6 +43,15 @@ public sealed class SocketIOHarness : IDisposable
 
         public EngineSession Session { get; }
 
+        internal FakeTransport Transport => _transport;
+
+        /// <summary>False makes the transport behave like long-polling between two GETs.</summary>
+        public bool Writable
+        {
+            get => _transport.Writable;
+            set => _transport.Writable = value;
+        }
+
         /// <summary>Messages the server sent after the OPEN packet: text as is, binary as "&lt;bin:hex&gt;".</summary>
         public List<string> Received
         {

@@ -321,4 +321,74 @@ public class SocketIOServerTests
         var reply = client.WaitFor(m => m.StartsWith("5", StringComparison.Ordinal));
         Assert.That(reply, Is.EqualTo("52-[\"echo\",{\"a\":[1,{\"_placeholder\":true,\"num\":0}]},{\"_placeholder\":true,\"num\":1}]"));
     }
+
+    [Test]
+    public void ConnectTimeoutClosesAConnectionThatJoinsNoNamespace()
+    {
+        using var h = new SocketIOHarness(o => o.ConnectTimeout = TimeSpan.FromMilliseconds(100));
+        var idle = h.Connect();
+        var active = h.Connect();
+        active.ConnectAndGetSid();
+        Assert.That(() => idle.Session.State, Is.EqualTo(EngineSessionState.Closed).After(3000, 20));
+        Assert.That(active.Session.State, Is.EqualTo(EngineSessionState.Open));
+    }
+
+    [Test]
+    public void SocketMiddlewareSeesEventsFirstAndCanStopThem()
+    {
+        using var h = new SocketIOHarness();
+        var handled = new List<string>();
+        var errors = new List<string>();
+        h.Io.OnConnection(s =>
+        {
+            s.Use((m, _) => m.EventName == "forbidden" ? throw new InvalidOperationException("no") : ValueTask.CompletedTask);
+            s.Error += (_, e) => errors.Add(e.Message);
+            s.On("allowed", m => handled.Add(m.EventName));
+            s.On("forbidden", m => handled.Add(m.EventName));
+        });
+        var client = h.Connect();
+        client.ConnectAndGetSid();
+        client.Send("2[\"allowed\"]");
+        client.Send("2[\"forbidden\"]");
+        Assert.That(() => handled, Is.EqualTo(new[] { "allowed" }).After(2000, 10));
+        Assert.That(errors, Is.EqualTo(new[] { "no" }));
+    }
+
+    [Test]
+    public void CatchAllListenersSeeIncomingAndOutgoingEvents()
+    {
+        using var h = new SocketIOHarness();
+        var incoming = new List<string>();
+        var outgoing = new List<string>();
+        h.Io.OnConnection(s =>
+        {
+            s.OnAny(m => incoming.Add(m.EventName + ":" + m.Count));
+            s.OnAnyOutgoing((name, args) => outgoing.Add(name + ":" + args.Length));
+            s.On("ping", _ => s.Emit("pong", 1, 2));
+        });
+        var client = h.Connect();
+        client.ConnectAndGetSid();
+        client.Send("2[\"ping\",\"x\"]");
+        client.Send("2[\"unhandled\"]");
+        Assert.That(incoming, Is.EqualTo(new[] { "ping:1", "unhandled:0" }));
+        Assert.That(outgoing, Is.EqualTo(new[] { "pong:2" }));
+    }
+
+    [Test]
+    public void VolatileBroadcastSkipsClientsThatCannotTakeItNow()
+    {
+        using var h = new SocketIOHarness();
+        var ready = h.Connect();
+        ready.ConnectAndGetSid();
+        var busy = h.Connect();
+        busy.ConnectAndGetSid();
+        busy.Writable = false; // a long-polling client between two GETs
+        h.Io.Volatile.Emit("tick", 1);
+        h.Io.Emit("news", 2);
+        busy.Writable = true;
+        busy.Session.OnTransportReady(busy.Transport);
+        Assert.That(ready.Received.Count(m => m.Contains("tick", StringComparison.Ordinal)), Is.EqualTo(1));
+        Assert.That(busy.Received.Count(m => m.Contains("tick", StringComparison.Ordinal)), Is.Zero, "volatile dropped");
+        Assert.That(busy.Received.Count(m => m.Contains("news", StringComparison.Ordinal)), Is.EqualTo(1), "the rest was buffered");
+    }
 }

@@ -28,7 +28,7 @@ public partial class Adapter
         lock (_packets)
         {
             Expire();
-            if (!_sessions.Remove(pid, out var session))
+            if (!_sessions.TryGetValue(pid, out var session))
             {
                 return ValueTask.FromResult<RestoredSession?>(null);
             }
@@ -38,6 +38,9 @@ public partial class Adapter
             {
                 return ValueTask.FromResult<RestoredSession?>(null); // the offset is too old, or unknown
             }
+
+            // Restored once: a second connection presenting the same pid must not become a twin of this one.
+            _sessions.Remove(pid);
 
             var missed = new List<SocketPacket>();
             for (var i = index + 1; i < _packets.Count; i++)

@@ -105,44 +105,42 @@ public partial class Adapter
             deleted = left && RemoveMember(room, sid);
         }
 
-        if (deleted)
-        {
-            RoomDeleted?.Invoke(room);
-        }
-
+        // socket.io's order: leave-room, then delete-room when it was the last member.
         if (left)
         {
             RoomLeft?.Invoke(room, sid);
+        }
+
+        if (deleted)
+        {
+            RoomDeleted?.Invoke(room);
         }
     }
 
     /// <summary>Removes socket <paramref name="sid"/> from every room.</summary>
     public virtual void DelAll(string sid)
     {
-        HashSet<string>? socketRooms;
-        List<string>? deleted = null;
+        List<(string Room, bool Deleted)> left;
         lock (SyncRoot)
         {
-            if (!_sids.Remove(sid, out socketRooms))
+            if (!_sids.Remove(sid, out var socketRooms))
             {
                 return;
             }
 
+            left = new List<(string, bool)>(socketRooms.Count);
             foreach (var room in socketRooms)
             {
-                if (RemoveMember(room, sid))
-                {
-                    (deleted ??= new()).Add(room);
-                }
+                left.Add((room, RemoveMember(room, sid)));
             }
         }
 
-        RaiseAll(deleted, RoomDeleted);
-        if (RoomLeft is { } onLeft)
+        foreach (var (room, deleted) in left)
         {
-            foreach (var room in socketRooms)
+            RoomLeft?.Invoke(room, sid);
+            if (deleted)
             {
-                onLeft(room, sid);
+                RoomDeleted?.Invoke(room);
             }
         }
     }
@@ -265,18 +263,5 @@ public partial class Adapter
         }
 
         return false;
-    }
-
-    private static void RaiseAll(List<string>? rooms, Action<string>? handler)
-    {
-        if (rooms is null || handler is null)
-        {
-            return;
-        }
-
-        foreach (var room in rooms)
-        {
-            handler(room);
-        }
     }
 }
