@@ -79,6 +79,34 @@ public sealed partial class EngineSession
     public void Send(EngineMessage message) => Enqueue(new EnginePacket(message));
 
     /// <summary>
+    /// Sends messages that belong together (a Socket.IO packet and its binary attachments) as one unit: no other
+    /// thread's message can come between them. With <paramref name="onlyIfWritable"/> (a volatile packet) nothing is
+    /// sent unless the transport can take it right now. Returns whether the messages were accepted.
+    /// </summary>
+    public bool Send(ReadOnlySpan<EngineMessage> messages, bool onlyIfWritable = false)
+    {
+        lock (SyncRoot)
+        {
+            if (State != EngineSessionState.Open ||
+                (onlyIfWritable && (!_transport.IsWritable || _transport.IsCongested)))
+            {
+                return false;
+            }
+
+            foreach (var message in messages)
+            {
+                if (!TryBuffer(new EnginePacket(message)))
+                {
+                    return false;
+                }
+            }
+
+            FlushLocked();
+            return true;
+        }
+    }
+
+    /// <summary>
     /// Whether a message sent now goes straight to the network (a WebSocket that keeps up, or a waiting
     /// long-polling GET) rather than into a buffer. Volatile messages are dropped when this is false.
     /// </summary>
@@ -148,17 +176,26 @@ public sealed partial class EngineSession
                 return;
             }
 
-            if (_writeBuffer.Count >= _server.Options.MaxBufferedPackets)
+            if (TryBuffer(packet))
             {
-                // A client that does not poll while messages pile up: drop it rather than grow without bound.
-                _server.LogSlowConsumer(this);
-                CloseCore("transport error");
-                return;
+                FlushLocked();
             }
-
-            _writeBuffer.Add(packet);
-            FlushLocked();
         }
+    }
+
+    /// <summary>Adds to the write buffer (lock held); false when the session had to be dropped as a slow consumer.</summary>
+    private bool TryBuffer(in EnginePacket packet)
+    {
+        if (_writeBuffer.Count >= _server.Options.MaxBufferedPackets)
+        {
+            // A client that does not poll while messages pile up: drop it rather than grow without bound.
+            _server.LogSlowConsumer(this);
+            CloseCore("transport error");
+            return false;
+        }
+
+        _writeBuffer.Add(packet);
+        return true;
     }
 
     /// <summary>Hands the write buffer to the transport if it can take it (engine.io's <c>flush</c>).</summary>

@@ -41,6 +41,9 @@ public sealed class BroadcastOperator
     /// <summary>The options this operator stands for.</summary>
     public BroadcastOptions Options => _options;
 
+    /// <summary>Emits an event with one argument (an array stays one argument).</summary>
+    public bool Emit<T>(string eventName, T argument) => Emit(eventName, new object?[] { argument });
+
     /// <summary>Emits to every targeted socket. Returns true (as socket.io does).</summary>
     public bool Emit(string eventName, params object?[] args)
     {
@@ -65,7 +68,7 @@ public sealed class BroadcastOperator
         var nsp = _adapter.Namespace;
         var gather = new AckGatherer();
         var packet = PacketWriter.Event(nsp.Name, eventName, args, nsp.NextAckId(), nsp.Server.JsonOptions);
-        _adapter.BroadcastWithAck(packet, _options, gather.SetExpected, gather.Add);
+        _adapter.BroadcastWithAck(packet, _options, gather.AddExpected, gather.Add);
         var wait = gather.Task;
         try
         {
@@ -124,20 +127,25 @@ public sealed class BroadcastOperator
         return set;
     }
 
-    /// <summary>Collects the replies of an acknowledged broadcast; complete once every counted client answered.</summary>
+    /// <summary>
+    /// Collects the replies of an acknowledged broadcast; complete once every counted client answered. Counts add up
+    /// (a cluster reports one per server) and a target that disconnects without answering subtracts one.
+    /// </summary>
     private sealed class AckGatherer
     {
         private readonly List<SocketArgs> _responses = new();
         private readonly TaskCompletionSource<SocketArgs[]> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private int _expected = -1;
+        private int _expected;
+        private bool _counted;
 
         public Task<SocketArgs[]> Task => _done.Task;
 
-        public void SetExpected(int count)
+        public void AddExpected(int count)
         {
             lock (_responses)
             {
-                _expected = count;
+                _expected += count;
+                _counted |= count >= 0; // a departure (-1) may come before the count it belongs to
                 TryComplete();
             }
         }
@@ -161,7 +169,7 @@ public sealed class BroadcastOperator
 
         private void TryComplete()
         {
-            if (_expected >= 0 && _responses.Count >= _expected)
+            if (_counted && _responses.Count >= _expected)
             {
                 _done.TrySetResult(_responses.ToArray());
             }

@@ -101,6 +101,9 @@ public partial class Namespace
     /// <summary>A broadcast whose acknowledgements wait at most <paramref name="timeout"/>.</summary>
     public BroadcastOperator Timeout(TimeSpan timeout) => NewOperator().Timeout(timeout);
 
+    /// <summary>Emits an event with one argument (an array stays one argument) to every socket of the namespace.</summary>
+    public bool Emit<T>(string eventName, T argument) => NewOperator().Emit(eventName, argument);
+
     /// <summary>Emits to every socket of the namespace.</summary>
     public virtual bool Emit(string eventName, params object?[] args) => NewOperator().Emit(eventName, args);
 
@@ -175,27 +178,29 @@ public partial class Namespace
             catch (Exception e)
             {
                 socket.Cleanup();
-                if (client.IsOpen)
-                {
-                    var rejection = e as ConnectionRejectedException;
-                    Log.Rejected(Server.Logger, Name, e.Message);
-                    client.Send(PacketWriter.Control(
-                        SocketPacketType.ConnectError, Name, new ConnectErrorPayload(e.Message, rejection?.ErrorData), Server.JsonOptions));
-                }
-
+                Reject(client, e);
                 return;
             }
         }
 
-        if (!client.IsOpen)
+        // Published only to a client that is still open (checked under the client's lock), and connected only if
+        // nothing closed it meanwhile: otherwise the socket would linger in the maps forever.
+        if (!client.TryAddSocket(socket))
         {
             socket.Cleanup();
             return;
         }
 
         _sockets[socket.Id] = socket;
-        client.OnSocketConnected(socket);
-        socket.OnConnect();
+        if (!socket.OnConnect())
+        {
+            _sockets.TryRemove(new KeyValuePair<string, Socket>(socket.Id, socket));
+            socket.Cleanup();
+            return;
+        }
+
+        // Missed packets go before anything the handlers send, so that offsets only move forward on the client.
+        socket.FlushMissedPackets();
         var handlers = new List<Action<Socket>>(Parent?.ConnectionHandlers ?? Array.Empty<Action<Socket>>());
         lock (_connectionHandlers)
         {
@@ -213,8 +218,35 @@ public partial class Namespace
                 Log.HandlerFailed(Server.Logger, e, "connection", Name);
             }
         }
+    }
 
-        socket.FlushMissedPackets();
+    /// <summary>
+    /// Answers a refused connection with CONNECT_ERROR: the message of a <see cref="ConnectionRejectedException"/>
+    /// (and its data); any other exception is logged and the client only learns that the server failed, so that
+    /// internal details (a database error) never reach it. Socket.IO v2 clients get the bare message.
+    /// </summary>
+    private void Reject(SocketIOClient client, Exception e)
+    {
+        if (!client.IsOpen)
+        {
+            return;
+        }
+
+        var rejection = e as ConnectionRejectedException;
+        if (rejection is null)
+        {
+            Log.MiddlewareFailed(Server.Logger, e, Name);
+        }
+        else
+        {
+            Log.Rejected(Server.Logger, Name, e.Message);
+        }
+
+        var message = rejection?.Message ?? "Server error";
+        object payload = client.Session.Protocol == 3
+            ? rejection?.ErrorData ?? message
+            : new ConnectErrorPayload(message, rejection?.ErrorData);
+        client.Send(PacketWriter.Control(SocketPacketType.ConnectError, Name, payload, Server.JsonOptions));
     }
 
     internal void Remove(Socket socket)
@@ -223,6 +255,7 @@ public partial class Namespace
         if (Parent is not null && _sockets.IsEmpty && Server.Options.CleanupEmptyChildNamespaces)
         {
             Server.RemoveChild(this);
+            _ = Adapter.CloseAsync().AsTask(); // a cluster adapter unsubscribes; the in-memory one has nothing to do
         }
     }
 
@@ -285,6 +318,9 @@ public partial class Namespace
 
         [LoggerMessage(31, LogLevel.Error, "A {Event} handler of {Namespace} threw")]
         public static partial void HandlerFailed(ILogger logger, Exception exception, string @event, string @namespace);
+
+        [LoggerMessage(33, LogLevel.Error, "Middleware of {Namespace} failed; the client is refused")]
+        public static partial void MiddlewareFailed(ILogger logger, Exception exception, string @namespace);
 
         [LoggerMessage(32, LogLevel.Warning, "Restoring a session of {Namespace} failed")]
         public static partial void RestoreFailed(ILogger logger, Exception exception, string @namespace);

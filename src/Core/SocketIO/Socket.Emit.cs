@@ -5,7 +5,10 @@ namespace FastIo.SocketIO;
 /// <summary>Outgoing events and the acknowledgements they wait for.</summary>
 public sealed partial class Socket
 {
-    private readonly Dictionary<long, Action<SocketArgs>> _pendingAcks = new();
+    private readonly Dictionary<long, PendingAck> _pendingAcks = new();
+
+    /// <summary>Emits an event with one argument (an array stays one argument, unlike with the <c>params</c> overload).</summary>
+    public bool Emit<T>(string eventName, T argument) => EmitCore(eventName, [argument], volatileFlag: false);
 
     /// <summary>Emits an event to this client. Returns false when the socket is not connected.</summary>
     public bool Emit(string eventName, params object?[] args) => EmitCore(eventName, args, volatileFlag: false);
@@ -17,6 +20,9 @@ public sealed partial class Socket
     public Task<SocketArgs> EmitWithAckAsync(string eventName, params object?[] args) =>
         EmitWithAckAsync(eventName, args, System.Threading.Timeout.InfiniteTimeSpan);
 
+    /// <summary>Emits with an acknowledgement deadline: <c>socket.Timeout(TimeSpan.FromSeconds(5)).EmitWithAckAsync(...)</c>.</summary>
+    public SocketAckEmitter Timeout(TimeSpan timeout) => new(this, timeout);
+
     /// <summary>
     /// Emits an event and waits for the client's acknowledgement; throws <see cref="AckTimeoutException"/> after
     /// <paramref name="timeout"/>, and <see cref="SocketDisconnectedException"/> if the socket disconnects first.
@@ -24,14 +30,16 @@ public sealed partial class Socket
     public async Task<SocketArgs> EmitWithAckAsync(string eventName, object?[] args, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         ThrowIfReserved(eventName);
-        if (!Connected)
-        {
-            throw new SocketDisconnectedException("The socket is not connected");
-        }
-
         var id = Namespace.NextAckId();
         var reply = new TaskCompletionSource<SocketArgs>(TaskCreationOptions.RunContinuationsAsynchronously);
-        RegisterAck(id, args => reply.TrySetResult(args), reply);
+        RegisterAck(id, new PendingAck(
+            args => reply.TrySetResult(args),
+            reason => reply.TrySetException(new SocketDisconnectedException("The socket disconnected: " + reason))));
+        if (reply.Task.IsCompleted)
+        {
+            return await reply.Task.ConfigureAwait(false); // already disconnected
+        }
+
         NotifyOutgoing(eventName, args);
         Client.Send(PacketWriter.Event(Namespace.Name, eventName, args, id, Namespace.Server.JsonOptions));
         try
@@ -56,20 +64,32 @@ public sealed partial class Socket
     internal void SendAck(long ackId, object?[] args) =>
         Client.Send(PacketWriter.Ack(Namespace.Name, ackId, args, Namespace.Server.JsonOptions));
 
-    /// <summary>Routes the client's acknowledgement <paramref name="ackId"/> to <paramref name="onAck"/>.</summary>
-    internal void RegisterAck(long ackId, Action<SocketArgs> onAck, TaskCompletionSource<SocketArgs>? failOnDisconnect = null)
+    /// <summary>
+    /// Routes the client's acknowledgement <paramref name="ackId"/> to <paramref name="pending"/>. A socket that is
+    /// already disconnected fails it at once, so that no waiter is left behind.
+    /// </summary>
+    internal void RegisterAck(long ackId, PendingAck pending)
     {
         lock (_pendingAcks)
         {
-            _pendingAcks[ackId] = onAck;
-            if (failOnDisconnect is not null)
+            if (Volatile.Read(ref _connected) != 2)
             {
-                (_failOnDisconnect ??= new())[ackId] = failOnDisconnect;
+                _pendingAcks[ackId] = pending;
+                return;
             }
         }
+
+        pending.OnGone("socket disconnected");
     }
 
-    private Dictionary<long, TaskCompletionSource<SocketArgs>>? _failOnDisconnect;
+    /// <summary>Forgets a registration nobody waits for any more (a timed-out broadcast, an undelivered packet).</summary>
+    internal void RemoveAck(long id)
+    {
+        lock (_pendingAcks)
+        {
+            _pendingAcks.Remove(id);
+        }
+    }
 
     private bool EmitCore(string eventName, object?[] args, bool volatileFlag)
     {
@@ -100,20 +120,18 @@ public sealed partial class Socket
 
     private void OnAckPacket(SocketPacket packet)
     {
-        Action<SocketArgs>? onAck;
+        PendingAck? pending;
         lock (_pendingAcks)
         {
-            if (!_pendingAcks.Remove(packet.AckId, out onAck))
+            if (!_pendingAcks.Remove(packet.AckId, out pending))
             {
                 return; // unknown or already answered: ignored, as socket.io does
             }
-
-            _failOnDisconnect?.Remove(packet.AckId);
         }
 
         try
         {
-            onAck(new SocketArgs(packet.Data, 0, packet.Attachments, Namespace.Server.JsonOptions));
+            pending.OnAck(new SocketArgs(packet.Data, 0, packet.Attachments, Namespace.Server.JsonOptions));
         }
         catch (Exception e)
         {
@@ -121,33 +139,33 @@ public sealed partial class Socket
         }
     }
 
-    private void RemoveAck(long id)
-    {
-        lock (_pendingAcks)
-        {
-            _pendingAcks.Remove(id);
-            _failOnDisconnect?.Remove(id);
-        }
-    }
-
     private void FailPendingAcks(string reason)
     {
-        TaskCompletionSource<SocketArgs>[] waiting;
+        PendingAck[] waiting;
         lock (_pendingAcks)
         {
-            _pendingAcks.Clear();
-            if (_failOnDisconnect is null || _failOnDisconnect.Count == 0)
+            if (_pendingAcks.Count == 0)
             {
                 return;
             }
 
-            waiting = [.. _failOnDisconnect.Values];
-            _failOnDisconnect.Clear();
+            waiting = [.. _pendingAcks.Values];
+            _pendingAcks.Clear();
         }
 
         foreach (var pending in waiting)
         {
-            pending.TrySetException(new SocketDisconnectedException("The socket disconnected: " + reason));
+            try
+            {
+                pending.OnGone(reason);
+            }
+            catch (Exception e)
+            {
+                RaiseError(e);
+            }
         }
     }
 }
+
+/// <summary>What to do with an acknowledgement: its arrival, or the socket going away without answering.</summary>
+internal sealed record PendingAck(Action<SocketArgs> OnAck, Action<string> OnGone);

@@ -9,7 +9,10 @@ namespace FastIo.SocketIO;
 
 /// <summary>
 /// A client's connection to one namespace: its id, handshake, rooms, data, event handlers, emits and
-/// acknowledgements. Handlers of one socket run one at a time, in the order the client sent the events.
+/// acknowledgements. Without socket middleware, handlers of one socket are called one at a time, in the order the
+/// client sent the events (an async handler's continuation may overlap the next event); socket middleware that
+/// completes asynchronously lets later events overtake. <see cref="Disconnected"/> and <see cref="Error"/> may be
+/// raised on any thread.
 /// </summary>
 public sealed partial class Socket
 {
@@ -91,11 +94,18 @@ public sealed partial class Socket
     /// <summary>A broadcast to every other socket but those in <paramref name="rooms"/>.</summary>
     public BroadcastOperator Except(params string[] rooms) => NewOperator().Except(rooms);
 
-    /// <summary>Joins rooms.</summary>
-    public void Join(params string[] rooms) => _adapter.AddAll(Id, rooms);
+    /// <summary>Joins rooms (nothing happens once the socket is disconnected).</summary>
+    public void Join(params string[] rooms) => Join((IEnumerable<string>)rooms);
 
-    /// <summary>Joins rooms.</summary>
-    public void Join(IEnumerable<string> rooms) => _adapter.AddAll(Id, rooms);
+    /// <summary>Joins rooms (nothing happens once the socket is disconnected).</summary>
+    public void Join(IEnumerable<string> rooms)
+    {
+        // A late async handler must not put a disconnected socket back into rooms nobody will ever clean.
+        if (Volatile.Read(ref _connected) != 2)
+        {
+            _adapter.AddAll(Id, rooms);
+        }
+    }
 
     /// <summary>Leaves a room.</summary>
     public void Leave(string room) => _adapter.Del(Id, room);
@@ -130,13 +140,21 @@ public sealed partial class Socket
         }
     }
 
-    /// <summary>The namespace accepted the socket: it joins its own room and the client gets CONNECT.</summary>
-    internal void OnConnect()
+    /// <summary>
+    /// The namespace accepted the socket: it joins its own room and the client gets CONNECT. False when the client
+    /// went away meanwhile (the caller then cleans up).
+    /// </summary>
+    internal bool OnConnect()
     {
-        Volatile.Write(ref _connected, 1);
+        if (Interlocked.CompareExchange(ref _connected, 1, 0) != 0)
+        {
+            return false;
+        }
+
         Join(Id);
         object? payload = Client.Session.Protocol == 3 ? null : new ConnectPayload(Id, Pid);
         Client.Send(PacketWriter.Control(SocketPacketType.Connect, Namespace.Name, payload, Namespace.Server.JsonOptions));
+        return true;
     }
 
     /// <summary>After a recovery, the events the client missed while away.</summary>
@@ -157,8 +175,16 @@ public sealed partial class Socket
     /// <summary>The socket is done: <c>disconnecting</c>, session kept for recovery, rooms left, <c>disconnect</c>.</summary>
     internal void OnClose(string reason)
     {
-        if (Interlocked.CompareExchange(ref _connected, 2, 1) != 1)
+        var previous = Interlocked.Exchange(ref _connected, 2);
+        if (previous == 2)
         {
+            return;
+        }
+
+        if (previous == 0)
+        {
+            // Closed before it ever connected (its client left during middleware): no events, just cleanup.
+            CleanupState();
             return;
         }
 
@@ -170,22 +196,28 @@ public sealed partial class Socket
             _adapter.PersistSession(new PersistedSession(Id, Pid, rooms, Data, Namespace.Server.Options.TimeProvider.GetUtcNow()));
         }
 
-        _adapter.DelAll(Id);
-        Client.Remove(this);
-        Namespace.Remove(this);
+        CleanupState();
         FailPendingAcks(reason);
         RaiseDisconnected(reason);
     }
 
-    /// <summary>A socket that never connected (refused, or its client left meanwhile) leaves the rooms a recovery gave it.</summary>
+    /// <summary>
+    /// A socket that never connected (refused, or its client left meanwhile): it leaves the rooms a recovery gave it,
+    /// and everything that may have listed it.
+    /// </summary>
     internal void Cleanup()
     {
-        if (Connected)
+        if (Interlocked.CompareExchange(ref _connected, 2, 0) == 0)
         {
-            return;
+            CleanupState();
         }
+    }
 
+    private void CleanupState()
+    {
         _adapter.DelAll(Id);
+        Client.Remove(this);
+        Namespace.Remove(this);
     }
 
     private BroadcastOperator NewOperator() =>

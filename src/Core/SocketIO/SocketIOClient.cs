@@ -15,6 +15,7 @@ internal sealed partial class SocketIOClient
     private readonly SocketIOServer _server;
     private readonly ISocketPacketDecoder _decoder;
     private readonly Dictionary<string, Socket> _sockets = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _connecting = new(StringComparer.Ordinal);
     private readonly ConnectTimer _connectTimer;
     private bool _closed;
 
@@ -54,24 +55,38 @@ internal sealed partial class SocketIOClient
     /// <summary>Connects to a namespace on the client's behalf (v3 clients are connected to <c>/</c> implicitly).</summary>
     public void Connect(string name, JsonElement auth)
     {
+        lock (_sockets)
+        {
+            _connecting.Add(name);
+        }
+
         var nsp = _server.FindNamespace(name, auth);
         if (nsp is null)
         {
-            Send(PacketWriter.Control(SocketPacketType.ConnectError, name, new InvalidNamespace("Invalid namespace"), _server.JsonOptions));
+            EndConnecting(name);
+            object error = Session.Protocol == 3 ? "Invalid namespace" : new InvalidNamespace("Invalid namespace");
+            Send(PacketWriter.Control(SocketPacketType.ConnectError, name, error, _server.JsonOptions));
             return;
         }
 
         _ = ConnectAsync(nsp, auth);
     }
 
-    public void OnSocketConnected(Socket socket)
+    /// <summary>Publishes a socket whose namespace accepted it; false once the client is closed (the caller cleans up).</summary>
+    public bool TryAddSocket(Socket socket)
     {
         lock (_sockets)
         {
+            if (_closed)
+            {
+                return false;
+            }
+
             _sockets[socket.Namespace.Name] = socket;
         }
 
         _server.Timers.Cancel(_connectTimer);
+        return true;
     }
 
     public void Remove(Socket socket)
@@ -88,19 +103,12 @@ internal sealed partial class SocketIOClient
     /// <summary>Encodes and sends one packet to this client only.</summary>
     public void Send(SocketPacket packet) => Write(_server.Encode(packet), volatileFlag: false);
 
-    /// <summary>Sends an encoded packet (possibly shared with other clients).</summary>
-    public void Write(EngineMessage[] messages, bool volatileFlag)
-    {
-        if (!IsOpen || (volatileFlag && !Session.IsWritable))
-        {
-            return;
-        }
-
-        foreach (var message in messages)
-        {
-            Session.Send(message);
-        }
-    }
+    /// <summary>
+    /// Sends an encoded packet (possibly shared with other clients) as one unit, so that another thread's packet never
+    /// lands between a binary packet and its attachments. False when it was not sent (closed, or volatile and busy).
+    /// </summary>
+    public bool Write(EngineMessage[] messages, bool volatileFlag) =>
+        !_closed && Session.Send(messages, onlyIfWritable: volatileFlag);
 
     /// <summary>Disconnects every socket (each gets DISCONNECT), then closes the connection.</summary>
     public void DisconnectAll()
@@ -116,9 +124,16 @@ internal sealed partial class SocketIOClient
     /// <summary>The Engine.IO session closed: every socket disconnects with its reason.</summary>
     public void OnClose(string reason)
     {
-        _closed = true;
+        Socket[] sockets;
+        lock (_sockets)
+        {
+            // Closed and snapshotted under one lock: a socket is either in this snapshot or refused by TryAddSocket.
+            _closed = true;
+            sockets = SnapshotLocked();
+        }
+
         _server.Timers.Cancel(_connectTimer);
-        foreach (var socket in Snapshot())
+        foreach (var socket in sockets)
         {
             socket.OnClose(reason);
         }
@@ -143,9 +158,26 @@ internal sealed partial class SocketIOClient
             _sockets.TryGetValue(packet.Namespace, out socket);
         }
 
+        if (packet.Namespace.Length == 0 || packet.Namespace[0] != '/')
+        {
+            Log.UnexpectedPacket(_server.Logger, Session.Id, packet.Type.ToString(), packet.Namespace);
+            Close();
+            return;
+        }
+
         if (socket is null && packet.Type == SocketPacketType.Connect)
         {
-            Connect(packet.Namespace, ParseAuth(packet.Data));
+            if (IsConnecting(packet.Namespace))
+            {
+                // A second CONNECT while the first is still in middleware: a protocol violation, and a way to pile up
+                // sockets; socket.io closes the connection too.
+                Log.UnexpectedPacket(_server.Logger, Session.Id, packet.Type.ToString(), packet.Namespace);
+                Close();
+                return;
+            }
+
+            var (name, auth) = Session.Protocol == 3 ? SplitV3Namespace(packet.Namespace) : (packet.Namespace, ParseAuth(packet.Data));
+            Connect(name, auth);
         }
         else if (socket is not null && packet.Type is not (SocketPacketType.Connect or SocketPacketType.ConnectError))
         {
@@ -169,16 +201,64 @@ internal sealed partial class SocketIOClient
         {
             Log.ConnectFailed(_server.Logger, e, Session.Id, nsp.Name);
         }
+        finally
+        {
+            EndConnecting(nsp.Name);
+        }
+    }
+
+    private bool IsConnecting(string name)
+    {
+        lock (_sockets)
+        {
+            return _connecting.Contains(name);
+        }
+    }
+
+    private void EndConnecting(string name)
+    {
+        lock (_sockets)
+        {
+            _connecting.Remove(name);
+        }
+    }
+
+    /// <summary>
+    /// Socket.IO v2 clients put the auth in the namespace's query (<c>/admin?token=x</c>): the name is the path and the
+    /// query becomes the auth object, as socket.io's <c>_parseNamespace</c> does.
+    /// </summary>
+    private static (string Name, JsonElement Auth) SplitV3Namespace(string nsp)
+    {
+        var q = nsp.IndexOf('?', StringComparison.Ordinal);
+        if (q < 0)
+        {
+            return (nsp, default);
+        }
+
+        var auth = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var pair in nsp[(q + 1)..].Split('&', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var eq = pair.IndexOf('=', StringComparison.Ordinal);
+            var key = Uri.UnescapeDataString((eq < 0 ? pair : pair[..eq]).Replace('+', ' '));
+            auth[key] = eq < 0 ? string.Empty : Uri.UnescapeDataString(pair[(eq + 1)..].Replace('+', ' '));
+        }
+
+        return (nsp[..q], JsonSerializer.SerializeToElement(auth));
     }
 
     private Socket[] Snapshot()
     {
         lock (_sockets)
         {
-            var sockets = new Socket[_sockets.Count];
-            _sockets.Values.CopyTo(sockets, 0);
-            return sockets;
+            return SnapshotLocked();
         }
+    }
+
+    private Socket[] SnapshotLocked()
+    {
+        var sockets = new Socket[_sockets.Count];
+        _sockets.Values.CopyTo(sockets, 0);
+        return sockets;
     }
 
     private static JsonElement ParseAuth(ReadOnlyMemory<byte> data)

@@ -127,8 +127,14 @@ public sealed class SocketIOServer : IEngineHandler, IEngineDefaultPath, IDispos
     /// <summary>A broadcast of the main namespace whose acknowledgements wait at most <paramref name="timeout"/>.</summary>
     public BroadcastOperator Timeout(TimeSpan timeout) => MainNamespace.Timeout(timeout);
 
+    /// <summary>Emits an event with one argument (an array stays one argument) to every socket of the main namespace.</summary>
+    public bool Emit<T>(string eventName, T argument) => MainNamespace.Emit(eventName, argument);
+
     /// <summary>Emits to every socket of the main namespace.</summary>
     public bool Emit(string eventName, params object?[] args) => MainNamespace.Emit(eventName, args);
+
+    /// <summary>Emits to every socket of the main namespace and gathers their acknowledgements.</summary>
+    public Task<SocketArgs[]> EmitWithAckAsync(string eventName, params object?[] args) => MainNamespace.EmitWithAckAsync(eventName, args);
 
     /// <summary>Every socket of the main namespace.</summary>
     public Task<IReadOnlyList<RemoteSocket>> FetchSocketsAsync(CancellationToken cancellationToken = default) =>

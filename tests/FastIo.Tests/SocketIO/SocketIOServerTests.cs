@@ -391,4 +391,115 @@ public class SocketIOServerTests
         Assert.That(busy.Received.Count(m => m.Contains("tick", StringComparison.Ordinal)), Is.Zero, "volatile dropped");
         Assert.That(busy.Received.Count(m => m.Contains("news", StringComparison.Ordinal)), Is.EqualTo(1), "the rest was buffered");
     }
+
+    [Test]
+    public async Task ASecondConnectDuringMiddlewareClosesTheConnectionAndLeaksNothing()
+    {
+        using var h = new SocketIOHarness();
+        var gate = new TaskCompletionSource();
+        h.Io.Use(async (_, _) => await gate.Task);
+        var client = h.Connect();
+        client.Send("0");
+        client.Send("0");
+        Assert.That(client.Session.State, Is.Not.EqualTo(EngineSessionState.Open));
+        gate.SetResult();
+        await Task.Delay(50);
+        Assert.That(h.Io.MainNamespace.Sockets, Is.Empty);
+        Assert.That(h.Io.MainNamespace.Adapter.Rooms(), Is.Empty);
+    }
+
+    [Test]
+    public void RefusedConnectionsLeaveNoDynamicNamespaceBehind()
+    {
+        using var h = new SocketIOHarness(o => o.CleanupEmptyChildNamespaces = true);
+        h.Io.Of(new Regex("^/dyn-\\d+$")).Use((_, _) => throw new ConnectionRejectedException("no"));
+        var client = h.Connect();
+        for (var i = 0; i < 20; i++)
+        {
+            client.Send($"0/dyn-{i},");
+        }
+
+        Assert.That(() => h.Io.Namespaces.Keys, Is.EquivalentTo(new[] { "/" }).After(2000, 10));
+    }
+
+    [Test]
+    public void UnexpectedMiddlewareFailuresDoNotLeakTheirMessage()
+    {
+        using var h = new SocketIOHarness();
+        h.Io.Use((_, _) => throw new InvalidOperationException("connection string secret=42"));
+        var client = h.Connect();
+        client.Send("0");
+        Assert.That(client.WaitFor(m => m.StartsWith("4", StringComparison.Ordinal)), Is.EqualTo("4{\"message\":\"Server error\"}"));
+    }
+
+    [Test]
+    public async Task AnAcknowledgedBroadcastCompletesWhenATargetLeavesWithoutAnswering()
+    {
+        using var h = new SocketIOHarness();
+        var a = h.Connect();
+        a.ConnectAndGetSid();
+        var b = h.Connect();
+        b.ConnectAndGetSid();
+        var all = h.Io.EmitWithAckAsync("poll");
+        var id = Regex.Match(a.WaitFor(m => m.StartsWith("2", StringComparison.Ordinal)), "^2(\\d+)").Groups[1].Value;
+        a.Send($"3{id}[\"yes\"]");
+        b.Send("1"); // leaves without answering
+        var replies = await all.WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.That(replies, Has.Length.EqualTo(1));
+    }
+
+    [Test]
+    public void ADisconnectedSocketCannotRejoinRooms()
+    {
+        using var h = new SocketIOHarness();
+        Socket? socket = null;
+        h.Io.OnConnection(s => socket = s);
+        var client = h.Connect();
+        client.ConnectAndGetSid();
+        client.Send("1");
+        socket!.Join("late");
+        Assert.That(h.Io.MainNamespace.Adapter.Rooms(), Is.Empty);
+    }
+
+    [Test]
+    public async Task RecoveryStorageIsSweptEvenWithoutDisconnections()
+    {
+        using var h = new SocketIOHarness(o => o.ConnectionStateRecovery = new ConnectionStateRecoveryOptions { MaxDisconnectionDuration = TimeSpan.FromMilliseconds(100) });
+        var first = h.Connect();
+        first.ConnectAndGetSid();
+        var pid = Regex.Match(first.Received[0], "\"pid\":\"([^\"]+)\"").Groups[1].Value;
+        h.Io.Emit("old", 1);
+        var offset = Regex.Match(first.WaitFor(m => m.Contains("old", StringComparison.Ordinal)), ",\"([^\"]+)\"\\]$").Groups[1].Value;
+        first.Session.CloseCore("transport close");
+        await Task.Delay(600); // several sweeps later, both the session and the packet are gone
+        var second = h.Connect();
+        second.Send($"0{{\"pid\":\"{pid}\",\"offset\":\"{offset}\"}}");
+        second.WaitFor(m => m.StartsWith("0{", StringComparison.Ordinal));
+        Assert.That(h.Io.MainNamespace.Sockets.Values.Single().Recovered, Is.False);
+    }
+
+    [Test]
+    public void SocketIOv2ClientsPutAuthInTheNamespaceQuery()
+    {
+        using var h = new SocketIOHarness();
+        JsonElement auth = default;
+        h.Io.Of("/admin").OnConnection(s => auth = s.Handshake.Auth);
+        var client = h.Connect(protocol: 3);
+        client.Send("0/admin?token=abc&x=1,");
+        client.WaitFor(m => m.StartsWith("0/admin", StringComparison.Ordinal));
+        Assert.That(auth.GetProperty("token").GetString(), Is.EqualTo("abc"));
+        Assert.That(client.Received[0], Is.EqualTo("0"), "v2 clients join / implicitly, without a payload");
+    }
+
+    [Test]
+    public void AnArrayArgumentStaysOneArgument()
+    {
+        using var h = new SocketIOHarness();
+        Socket? socket = null;
+        h.Io.OnConnection(s => socket = s);
+        var client = h.Connect();
+        client.ConnectAndGetSid();
+        socket!.Emit("names", new[] { "a", "b" });
+        Assert.That(client.WaitFor(m => m.Contains("names", StringComparison.Ordinal)), Is.EqualTo("2[\"names\",[\"a\",\"b\"]]"));
+    }
 }

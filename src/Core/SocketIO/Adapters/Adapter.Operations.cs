@@ -27,11 +27,19 @@ public partial class Adapter
     {
         var encoded = Namespace.Server.Encode(packet);
         var count = 0;
+        // A target that disconnects without answering lowers the expected count, so the gathering still completes.
+        var pending = new PendingAck(onAck, _ => onClientCount(-1));
         foreach (var socket in TargetSockets(options))
         {
-            socket.RegisterAck(packet.AckId, onAck);
-            socket.Client.Write(encoded, options.Volatile);
-            count++;
+            socket.RegisterAck(packet.AckId, pending);
+            if (socket.Client.Write(encoded, options.Volatile))
+            {
+                count++;
+            }
+            else
+            {
+                socket.RemoveAck(packet.AckId); // a dropped volatile packet (or a closed client) will not be answered
+            }
         }
 
         onClientCount(count);

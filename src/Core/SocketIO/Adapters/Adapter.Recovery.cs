@@ -11,14 +11,15 @@ public partial class Adapter
     private readonly Dictionary<string, PersistedSession> _sessions = new(StringComparer.Ordinal);
     private readonly List<PersistedPacket> _packets = new();
     private long _lastOffset;
+    private ExpiryTimer? _expiryTimer;
 
     /// <summary>Keeps a disconnected socket's session for <see cref="ConnectionStateRecoveryOptions.MaxDisconnectionDuration"/>.</summary>
     internal virtual void PersistSession(PersistedSession session)
     {
         lock (_packets)
         {
-            Expire();
             _sessions[session.Pid] = session;
+            ScheduleExpiry();
         }
     }
 
@@ -27,10 +28,16 @@ public partial class Adapter
     {
         lock (_packets)
         {
-            Expire();
             if (!_sessions.TryGetValue(pid, out var session))
             {
                 return ValueTask.FromResult<RestoredSession?>(null);
+            }
+
+            var recovery = Namespace.Server.Options.ConnectionStateRecovery;
+            if (recovery is null || session.DisconnectedAt + recovery.MaxDisconnectionDuration < Namespace.Server.Options.TimeProvider.GetUtcNow())
+            {
+                _sessions.Remove(pid);
+                return ValueTask.FromResult<RestoredSession?>(null); // expired, the sweep just had not come by yet
             }
 
             var index = _packets.FindIndex(p => p.Offset == offset);
@@ -72,6 +79,7 @@ public partial class Adapter
             var offset = NextOffset();
             var stored = PacketWriter.AppendArgument(packet, offset);
             _packets.Add(new PersistedPacket(offset, options, stored, Namespace.Server.Options.TimeProvider.GetUtcNow()));
+            ScheduleExpiry();
             return stored;
         }
     }
@@ -82,6 +90,35 @@ public partial class Adapter
         var now = Namespace.Server.Options.TimeProvider.GetUtcNow().ToUnixTimeMilliseconds();
         _lastOffset = Math.Max(_lastOffset + 1, now * 1000);
         return _lastOffset.ToString("x", System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>
+    /// Arms the periodic sweep (lock held): socket.io sweeps once a minute, or more often when sessions live shorter,
+    /// so storage shrinks even on a server where nobody disconnects.
+    /// </summary>
+    private void ScheduleExpiry()
+    {
+        var recovery = Namespace.Server.Options.ConnectionStateRecovery;
+        if (recovery is null || (_expiryTimer?.IsScheduled ?? false))
+        {
+            return;
+        }
+
+        _expiryTimer ??= new ExpiryTimer(this);
+        var period = recovery.MaxDisconnectionDuration < TimeSpan.FromMinutes(1) ? recovery.MaxDisconnectionDuration : TimeSpan.FromMinutes(1);
+        Namespace.Server.Timers.Schedule(_expiryTimer, period);
+    }
+
+    private void OnExpiryTimer()
+    {
+        lock (_packets)
+        {
+            Expire();
+            if (_packets.Count > 0 || _sessions.Count > 0)
+            {
+                ScheduleExpiry();
+            }
+        }
     }
 
     private void Expire()
@@ -116,6 +153,11 @@ public partial class Adapter
                 _sessions.Remove(pid);
             }
         }
+    }
+
+    private sealed class ExpiryTimer(Adapter adapter) : FastIo.Timers.TimerEntry
+    {
+        protected internal override void OnTimer() => adapter.OnExpiryTimer();
     }
 
     private sealed record PersistedPacket(string Offset, BroadcastOptions Options, SocketPacket Packet, DateTimeOffset EmittedAt);
