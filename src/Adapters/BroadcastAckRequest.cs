@@ -3,10 +3,12 @@ using FastIo.SocketIO;
 namespace FastIo.Adapters.Redis;
 
 /// <summary>
-/// An acknowledged broadcast across the cluster. The seam reports the expected number of replies once; here one
-/// client count arrives per server (this one's included), so the total is handed on only when every server counted
-/// by PUBSUB NUMSUB has reported — as socket.io's broadcast operator adds up its per-server counts. Acks are passed
-/// on as they come; the operator completes when their number reaches the total, or fails at its timeout.
+/// An acknowledged broadcast across the cluster. The operator's gatherer completes as soon as it holds a count and
+/// as many replies, so per-server counts cannot go to it one by one (this server's 0 would complete it before the
+/// others report). One client count arrives per server, this one's included, and the sum is handed on once every
+/// server counted by PUBSUB NUMSUB has reported, as socket.io's broadcast operator does with its per-server counts.
+/// A local target that leaves without answering reports −1: that adjusts the sum, and is passed straight on once
+/// the sum was handed over. Acks are passed on as they come; the operator fails at its own timeout otherwise.
 /// </summary>
 internal sealed class BroadcastAckRequest
 {
@@ -28,10 +30,24 @@ internal sealed class BroadcastAckRequest
 
     public void AddClientCount(int count)
     {
+        var passOn = false;
         lock (_lock)
         {
-            _reports++;
-            _total += count;
+            if (count < 0 && _reported)
+            {
+                passOn = true; // after the hand-over the gatherer itself subtracts a departure
+            }
+            else
+            {
+                _reports += count >= 0 ? 1 : 0;
+                _total += count;
+            }
+        }
+
+        if (passOn)
+        {
+            _onClientCount(count);
+            return;
         }
 
         TryReport();

@@ -180,13 +180,25 @@ internal sealed partial class ClassicRedisAdapter
         base.BroadcastWithAck(
             packet,
             options,
-            count => Respond(uid, Json((requestId, count), static (json, s) =>
-            {
-                json.WriteNumber("type", (int)RequestType.BroadcastClientCount);
-                json.WriteString("requestId", s.requestId);
-                json.WriteNumber("clientCount", s.count);
-            })),
+            // Only each server's one count goes out: a requester counts servers by their reports, so a later
+            // departure (−1) must not look like another server (Node servers send none either).
+            count => RespondClientCount(uid, requestId, count),
             reply => Respond(uid, EncodeAck(requestId, reply)));
+    }
+
+    private void RespondClientCount(string? uid, string requestId, int count)
+    {
+        if (count < 0)
+        {
+            return;
+        }
+
+        Respond(uid, Json((requestId, count), static (json, s) =>
+        {
+            json.WriteNumber("type", (int)RequestType.BroadcastClientCount);
+            json.WriteString("requestId", s.requestId);
+            json.WriteNumber("clientCount", s.count);
+        }));
     }
 
     /// <summary><c>{type:9, requestId, packet:&lt;first ack argument&gt;}</c> in msgpack (binary stays binary).</summary>

@@ -208,12 +208,24 @@ internal sealed partial class ShardedRedisAdapter
         base.BroadcastWithAck(
             packet,
             RedisWire.ReadOptions(data, withFlags: false),
-            count => Respond(uid, Envelope(ClusterMessageType.BroadcastClientCount, (requestId, count), static (json, s) =>
-            {
-                json.WriteString("requestId", s.requestId);
-                json.WriteNumber("clientCount", s.count);
-            }, Array.Empty<ReadOnlyMemory<byte>>())),
+            // Only each server's one count goes out: a requester counts servers by their reports, so a later
+            // departure (−1) must not look like another server (Node servers send none either).
+            count => RespondClientCount(uid, requestId, count),
             reply => Respond(uid, EncodeReply(ClusterMessageType.BroadcastAck, requestId, reply.Count > 0 ? RedisWire.Raw(reply.GetJson(0)) : null, reply.Attachments)));
+    }
+
+    private void RespondClientCount(string uid, string requestId, int count)
+    {
+        if (count < 0)
+        {
+            return;
+        }
+
+        Respond(uid, Envelope(ClusterMessageType.BroadcastClientCount, (requestId, count), static (json, s) =>
+        {
+            json.WriteString("requestId", s.requestId);
+            json.WriteNumber("clientCount", s.count);
+        }, Array.Empty<ReadOnlyMemory<byte>>()));
     }
 
     private void OnServerSideEmit(string? uid, JsonElement data, string? requestId, IReadOnlyList<ReadOnlyMemory<byte>> attachments)

@@ -24,6 +24,14 @@ public class RedisAdapterBehaviourTests
         request.AddClientCount(1); // a stray extra report changes nothing
         Assert.That(totals, Is.EqualTo(new[] { 7 }));
 
+        var departures = new List<int>();
+        var leaving = new BroadcastAckRequest(departures.Add, _ => { });
+        leaving.AddClientCount(3);
+        leaving.AddClientCount(-1); // a local target left before the hand-over: folded into the sum
+        leaving.SetServerCount(1);
+        leaving.AddClientCount(-1); // after it: passed on for the gatherer to subtract
+        Assert.That(departures, Is.EqualTo(new[] { 2, -1 }));
+
         var alone = new List<int>();
         var single = new BroadcastAckRequest(alone.Add, _ => { });
         single.SetServerCount(0); // NUMSUB 0 (not subscribed yet) still counts this server
