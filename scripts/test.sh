@@ -11,6 +11,13 @@ if ! command -v node >/dev/null 2>&1; then
 fi
 (cd tests/interop && npm ci --no-audit --no-fund --silent)
 
+# The Redis adapter tests start their own redis-server on a free port; install the Debian package when missing.
+if ! command -v redis-server >/dev/null 2>&1; then
+  echo "installing redis-server"
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server) >/tmp/fastio-redis-install.log 2>&1 \
+    || { cat /tmp/fastio-redis-install.log; echo "could not install redis-server"; exit 1; }
+fi
+
 dotnet build FastIo.sln -c Release -nologo -clp:ErrorsOnly
 set +e
 dotnet test tests/FastIo.Tests -c Release --no-build -nologo 2>&1 | tee /tmp/fastio-test.log

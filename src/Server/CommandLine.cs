@@ -16,10 +16,14 @@ internal static class CommandLine
 {
     private const string Usage = """
         usage:
-          fastio serve       [--port 3000] [--host ADDRESS] [--allow-eio3] [--log-level Information]
+          fastio serve       [--port 3000] [--host ADDRESS] [--allow-eio3] [--log-level Information] [REDIS]
                              Socket.IO on /socket.io/: clients join/leave rooms and emit to rooms they are in
-          fastio conformance [--port 3000] [--ping-interval 300] [--ping-timeout 200] [--allow-eio3] [--log-level Warning]
+          fastio conformance [--port 3000] [--ping-interval 300] [--ping-timeout 200] [--allow-eio3] [--log-level Warning] [REDIS]
                              the official suites' application: Engine.IO echo on /engine.io/, Socket.IO on /socket.io/
+        REDIS: --redis HOST:PORT (any StackExchange.Redis configuration string) [--redis-key socket.io]
+               [--redis-mode classic|sharded] [--redis-subscription-mode dynamic|static|dynamic-private]
+               [--redis-requests-timeout 5000]: a cluster with FastIo and Node (@socket.io/redis-adapter 8.3)
+               servers; without --redis the in-memory adapter is used
         """;
 
     public static async Task<int> RunAsync(string[] args)
@@ -79,6 +83,7 @@ internal static class CommandLine
             .SetMinimumLevel(logLevel)
             .AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; }));
         var logger = loggerFactory.CreateLogger("fastio");
+        await using var redis = await ConnectRedisAsync(flags, ioOptions).ConfigureAwait(false);
         using var io = new SocketIOServer(ioOptions, loggerFactory);
         configure(io);
         await using var server = new FastIoHost(options, io, loggerFactory);
@@ -97,6 +102,43 @@ internal static class CommandLine
         logger.LogInformation("shutting down: closing {Count} sessions", server.Engine.SessionCount);
         await server.StopAsync().ConfigureAwait(false);
         return 0;
+    }
+
+    /// <summary>With <c>--redis</c>, connects (retrying in the background while Redis is away) and installs the adapter.</summary>
+    private static async Task<StackExchange.Redis.ConnectionMultiplexer?> ConnectRedisAsync(Dictionary<string, string?> flags, SocketIOServerOptions ioOptions)
+    {
+        if (!flags.TryGetValue("redis", out var configuration) || configuration is null)
+        {
+            return null;
+        }
+
+        var mode = flags.TryGetValue("redis-mode", out var m) && m is not null ? m : "classic";
+        if (mode is not ("classic" or "sharded"))
+        {
+            throw new FormatException($"--redis-mode is classic or sharded, not '{mode}'");
+        }
+
+        var subscription = flags.TryGetValue("redis-subscription-mode", out var sm) && sm is not null ? sm : "dynamic";
+        var subscriptionMode = subscription switch
+        {
+            "static" => FastIo.Adapters.Redis.ShardedSubscriptionMode.Static,
+            "dynamic" => FastIo.Adapters.Redis.ShardedSubscriptionMode.Dynamic,
+            "dynamic-private" => FastIo.Adapters.Redis.ShardedSubscriptionMode.DynamicPrivate,
+            _ => throw new FormatException($"--redis-subscription-mode is static, dynamic or dynamic-private, not '{subscription}'"),
+        };
+        var config = StackExchange.Redis.ConfigurationOptions.Parse(configuration);
+        config.AbortOnConnectFail = false;
+        var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(config).ConfigureAwait(false);
+        var adapterOptions = new FastIo.Adapters.Redis.RedisAdapterOptions
+        {
+            Key = flags.TryGetValue("redis-key", out var key) && key is not null ? key : "socket.io",
+            RequestsTimeout = TimeSpan.FromMilliseconds(GetInt(flags, "redis-requests-timeout", 5000)),
+            SubscriptionMode = subscriptionMode,
+        };
+        ioOptions.AdapterFactory = mode == "sharded"
+            ? FastIo.Adapters.Redis.RedisAdapter.CreateShardedFactory(redis, adapterOptions)
+            : FastIo.Adapters.Redis.RedisAdapter.CreateFactory(redis, adapterOptions);
+        return redis;
     }
 
     private static EngineOptions ConformanceEngine(Dictionary<string, string?> flags) => new()

@@ -23,12 +23,22 @@ internal static class ConformanceApp
             AddClusterHandlers(io, socket);
         });
         io.Of("/custom").OnConnection(socket => socket.Emit("auth", socket.Handshake.Auth));
+
+        // Another server's serverSideEmit("ping-srv", ...): answered when it waits for replies.
+        io.MainNamespace.OnServerSideEmit(m =>
+        {
+            if (m.EventName == "ping-srv")
+            {
+                m.Ack("pong");
+            }
+        });
     }
 
     private static void AddClusterHandlers(SocketIOServer io, Socket socket)
     {
         var greeting = "hello from " + socket.Id;
         socket.On("broadcast", _ => io.Emit("broadcast", greeting));
+        socket.On("broadcast_to_room", m => io.To(m.Get<string>(0) ?? "room1").Emit("broadcast_to_room", greeting));
         socket.On("volatile_broadcast", _ => io.Volatile.Emit("volatile_broadcast", greeting));
         socket.On("broadcast_with_ack", async m =>
         {
@@ -46,7 +56,12 @@ internal static class ConformanceApp
 
             m.Ack(result);
         });
-        socket.On("rooms", m => m.Ack(io.MainNamespace.Adapter.Rooms()));
+        socket.On("server_side_emit_with_ack", async m =>
+        {
+            var replies = await io.MainNamespace.ServerSideEmitWithAckAsync("ping-srv", [], TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+            m.Ack(FirstArguments(replies));
+        });
+        socket.On("rooms", async m => m.Ack(await io.MainNamespace.Adapter.AllRoomsAsync().ConfigureAwait(false)));
         socket.On("disconnect_socket", _ => io.DisconnectSockets());
         socket.On("join_room", m =>
         {

@@ -15,7 +15,7 @@ public partial class Namespace
     private readonly ConcurrentDictionary<string, Socket> _sockets = new(StringComparer.Ordinal);
     private readonly List<Func<Socket, CancellationToken, ValueTask>> _middlewares = new();
     private readonly List<Action<Socket>> _connectionHandlers = new();
-    private readonly List<Action<SocketArgs>> _serverSideHandlers = new();
+    private readonly List<Action<ServerSideMessage>> _serverSideHandlers = new();
     private long _ackIds;
 
     internal Namespace(SocketIOServer server, string name)
@@ -67,9 +67,14 @@ public partial class Namespace
         return this;
     }
 
-    /// <summary>Registers a handler for events other servers of the cluster send with <see cref="ServerSideEmit"/>.</summary>
-    public Namespace OnServerSideEmit(Action<SocketArgs> handler)
+    /// <summary>
+    /// Registers a handler for events other servers of the cluster send with <see cref="ServerSideEmit"/> (every
+    /// event name; <see cref="ServerSideMessage.EventName"/> tells which). A sender that waits for replies
+    /// (<see cref="ServerSideEmitWithAckAsync"/>) gets the first <see cref="ServerSideMessage.Ack"/>.
+    /// </summary>
+    public Namespace OnServerSideEmit(Action<ServerSideMessage> handler)
     {
+        ArgumentNullException.ThrowIfNull(handler);
         lock (_serverSideHandlers)
         {
             _serverSideHandlers.Add(handler);
@@ -135,9 +140,9 @@ public partial class Namespace
     internal long NextAckId() => Interlocked.Increment(ref _ackIds) - 1;
 
     /// <summary>Delivers an event another server sent with <see cref="ServerSideEmit"/>.</summary>
-    internal void DeliverServerSideEmit(SocketArgs args)
+    internal void DeliverServerSideEmit(ServerSideMessage args)
     {
-        Action<SocketArgs>[] handlers;
+        Action<ServerSideMessage>[] handlers;
         lock (_serverSideHandlers)
         {
             handlers = _serverSideHandlers.ToArray();
@@ -145,7 +150,14 @@ public partial class Namespace
 
         foreach (var handler in handlers)
         {
-            handler(args);
+            try
+            {
+                handler(args);
+            }
+            catch (Exception e)
+            {
+                Log.HandlerFailed(Server.Logger, e, "server-side " + args.EventName, Name);
+            }
         }
     }
 

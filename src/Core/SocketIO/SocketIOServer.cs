@@ -16,6 +16,7 @@ namespace FastIo.SocketIO;
 public sealed class SocketIOServer : IEngineHandler, IEngineDefaultPath, IDisposable
 {
     private readonly ConcurrentDictionary<string, Namespace> _namespaces = new(StringComparer.Ordinal);
+    private readonly Lock _namespaceCreation = new();
     private readonly List<ParentNamespace> _parents = new();
 
     /// <summary>Creates the server with its main namespace.</summary>
@@ -61,7 +62,17 @@ public sealed class SocketIOServer : IEngineHandler, IEngineDefaultPath, IDispos
             name = "/" + name;
         }
 
-        return _namespaces.GetOrAdd(name, static (n, server) => new Namespace(server, n), this);
+        if (_namespaces.TryGetValue(name, out var existing))
+        {
+            return existing;
+        }
+
+        // GetOrAdd may run its factory twice under contention; a second adapter would subscribe (and answer cluster
+        // requests) as a ghost server, so creation is serialized.
+        lock (_namespaceCreation)
+        {
+            return _namespaces.GetOrAdd(name, static (n, server) => new Namespace(server, n), this);
+        }
     }
 
     /// <summary>A dynamic namespace matching names with <paramref name="pattern"/>.</summary>
@@ -205,6 +216,10 @@ public sealed class SocketIOServer : IEngineHandler, IEngineDefaultPath, IDispos
     internal void RemoveChild(Namespace child)
     {
         child.Parent?.RemoveChild(child);
-        _namespaces.TryRemove(new KeyValuePair<string, Namespace>(child.Name, child));
+        if (_namespaces.TryRemove(new KeyValuePair<string, Namespace>(child.Name, child)))
+        {
+            // A cluster adapter unsubscribes here, so the removed namespace stops counting as a server.
+            _ = child.Adapter.CloseAsync().AsTask();
+        }
     }
 }

@@ -188,6 +188,22 @@ public partial class Adapter
         }
     }
 
+    /// <summary>
+    /// Every room of the namespace in the whole cluster (socket.io-adapter's <c>allRooms</c>); in memory, the
+    /// rooms of this node.
+    /// </summary>
+    public virtual Task<IReadOnlySet<string>> AllRoomsAsync(CancellationToken cancellationToken = default) =>
+        Task.FromResult(Rooms());
+
+    /// <summary>Whether <paramref name="room"/> has a socket on this node (no snapshot: cluster adapters ask per message).</summary>
+    protected internal bool HasRoom(string room)
+    {
+        lock (SyncRoot)
+        {
+            return _rooms.ContainsKey(room);
+        }
+    }
+
     /// <summary>The local sockets an operation with <paramref name="options"/> targets.</summary>
     internal List<Socket> TargetSockets(BroadcastOptions options)
     {

@@ -17,6 +17,9 @@ internal static class MsgPackToJson
     /// <summary>notepack.io's ext type for <c>undefined</c> (fixext 1), <c>Date</c> (fixext 8) and <c>ArrayBuffer</c> (ext 8/16/32).</summary>
     private const sbyte NotepackExtType = 0;
 
+    /// <summary>The msgpack timestamp extension, which notepack.io 3 (the Redis adapter's codec) writes for <c>Date</c>.</summary>
+    private const sbyte TimestampExtType = -1;
+
     /// <summary>Bytes a JSON string cannot hold raw: control characters, quote and backslash.</summary>
     private static readonly SearchValues<byte> MustEscape = SearchValues.Create(
         [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, (byte)'"', (byte)'\\']);
@@ -152,6 +155,11 @@ internal static class MsgPackToJson
         byte code = reader.NextCode;
         var header = reader.ReadExtensionFormatHeader();
         var body = reader.ReadRaw(header.Length);
+        if (header.TypeCode == TimestampExtType)
+        {
+            return WriteTimestamp(body, json);
+        }
+
         if (header.TypeCode != NotepackExtType)
         {
             return "unsupported msgpack extension";
@@ -180,6 +188,44 @@ internal static class MsgPackToJson
             default:
                 return "unsupported msgpack extension";
         }
+    }
+
+    /// <summary>The timestamp extension's 32, 64 and 96-bit forms, rendered as Date.prototype.toJSON does.</summary>
+    private static string? WriteTimestamp(ReadOnlySequence<byte> body, Utf8JsonWriter json)
+    {
+        Span<byte> raw = stackalloc byte[12];
+        if (body.Length is not (4 or 8 or 12))
+        {
+            return "malformed msgpack timestamp";
+        }
+
+        body.CopyTo(raw);
+        long seconds;
+        long nanoseconds = 0;
+        switch (body.Length)
+        {
+            case 4:
+                seconds = BinaryPrimitives.ReadUInt32BigEndian(raw);
+                break;
+            case 8:
+                ulong packed = BinaryPrimitives.ReadUInt64BigEndian(raw);
+                nanoseconds = (long)(packed >> 34);
+                seconds = (long)(packed & 0x3_FFFF_FFFF);
+                break;
+            default:
+                nanoseconds = BinaryPrimitives.ReadUInt32BigEndian(raw);
+                seconds = BinaryPrimitives.ReadInt64BigEndian(raw[4..]);
+                break;
+        }
+
+        if (seconds is < -62_135_596_800L or > 253_402_300_799L)
+        {
+            json.WriteNullValue();
+            return null;
+        }
+
+        WriteDate(json, (seconds * 1000) + (nanoseconds / 1_000_000));
+        return null;
     }
 
     /// <summary>
