@@ -26,7 +26,8 @@ public class MixedClusterTests
         var nodePort = FreePort();
         await using var node = await NodeProcess.StartAsync("redis-node.mjs", nodePort.ToString(System.Globalization.CultureInfo.InvariantCulture), redis.Port.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
-        Assert.That(await a.Io.MainNamespace.Adapter.ServerCountAsync(), Is.EqualTo(3));
+        // The Node node answers HTTP before its subscriptions are in place; wait for Redis to count all three.
+        Assert.That(() => a.Io.MainNamespace.Adapter.ServerCountAsync().AsTask().GetAwaiter().GetResult(), Is.EqualTo(3).After(10_000, 50));
         var result = await NodeScript.RunAsync("redis-cluster-client.mjs", redis.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), a.Url, b.Url, $"http://127.0.0.1:{nodePort}");
         Assert.That(result.GetProperty("failures").ToString(), Is.EqualTo("[]"), node.Output);
         Assert.That(result.GetProperty("ok").GetBoolean(), Is.True);
@@ -44,7 +45,8 @@ public class MixedClusterTests
         var nodePort = FreePort();
         await using var node = await NodeProcess.StartAsync("redis-node.mjs", nodePort.ToString(System.Globalization.CultureInfo.InvariantCulture), redis.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "sharded-" + nodeMode);
 
-        Assert.That(await a.Io.MainNamespace.Adapter.ServerCountAsync(), Is.EqualTo(3));
+        // The Node node answers HTTP before its subscriptions are in place; wait for Redis to count all three.
+        Assert.That(() => a.Io.MainNamespace.Adapter.ServerCountAsync().AsTask().GetAwaiter().GetResult(), Is.EqualTo(3).After(10_000, 50));
         var result = await NodeScript.RunAsync("redis-cluster-client.mjs", redis.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), a.Url, b.Url, $"http://127.0.0.1:{nodePort}", "sharded");
         Assert.That(result.GetProperty("failures").ToString(), Is.EqualTo("[]"), node.Output);
         Assert.That(result.GetProperty("ok").GetBoolean(), Is.True);

@@ -76,7 +76,7 @@ public sealed class SocketIOHarness : IDisposable
         public void SendBinary(byte[] data) => Session.OnPacket(_transport, EnginePacketType.Message, data, true);
 
         /// <summary>Waits (briefly) until a received message satisfies <paramref name="match"/>.</summary>
-        public string WaitFor(Func<string, bool> match, int timeoutMs = 2000)
+        public string WaitFor(Func<string, bool> match, int timeoutMs = 10_000)
         {
             var deadline = Environment.TickCount64 + timeoutMs;
             while (true)
