@@ -17,6 +17,14 @@ done
 dotnet build src/Server -c Release -nologo -clp:ErrorsOnly -v q
 dotnet build bench/FastIo.LoadGen -c Release -nologo -clp:ErrorsOnly -v q
 
+# The micro-benchmarks, once each without timing, so a broken one shows up in the smoke run too.
+for arg in "$@"; do
+  if [ "$arg" = "--quick" ]; then
+    dotnet build bench/FastIo.Benchmarks -c Release -nologo -clp:ErrorsOnly -v q
+    dotnet bench/FastIo.Benchmarks/bin/Release/net10.0/FastIo.Benchmarks.dll --smoke
+  fi
+done
+
 # The generator completes socket operations on its epoll thread (no thread-pool hop) so it outruns the server
 # on one core; the servers run with their own defaults.
 export DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1

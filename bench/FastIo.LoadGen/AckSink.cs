@@ -54,7 +54,7 @@ internal sealed class AckSink : ClientSink
 
         if (Interlocked.Decrement(ref _budget) >= 0)
         {
-            client.SendWithAck(Stopwatch.GetTimestamp());
+            client.QueueWithAck(now);
         }
 
         if (Interlocked.Increment(ref _received) == _expected)

@@ -34,6 +34,8 @@ internal sealed class WsClient : IDisposable
     private int _prefixLength;
     private bool _inPayload;
     private byte[]? _echoFrame;
+    private byte[]? _batch;
+    private int _batchLength;
     private long _sequence;
 
     private WsClient(Socket socket, uint maskKey, bool viaUpgrade, int receiveBufferSize)
@@ -135,20 +137,57 @@ internal sealed class WsClient : IDisposable
         }
     }
 
+    /// <summary>
+    /// Like <see cref="SendWithAck"/> but from the receive path: frames queued while one read is processed go
+    /// out in one send after it (the generator pays one syscall per read, not per message).
+    /// </summary>
+    public void QueueWithAck(long timestamp)
+    {
+        var frame = _echoFrame ?? throw new InvalidOperationException("no ack frame set");
+        lock (_sendLock)
+        {
+            _batch ??= new byte[frame.Length * 64];
+            if (_batchLength + frame.Length > _batch.Length)
+            {
+                FlushLocked();
+            }
+
+            long sequence = _sequence++;
+            SendTimes[sequence & (RingSize - 1)] = timestamp;
+            WsFrames.PatchAckId(frame, WsFrames.AckIdBase + sequence);
+            frame.CopyTo(_batch, _batchLength);
+            _batchLength += frame.Length;
+        }
+    }
+
     public void Dispose()
     {
         Closed = true;
         _socket.Dispose();
     }
 
-    private void SendLocked(byte[] frame)
+    private void FlushLocked()
     {
+        if (_batchLength > 0)
+        {
+            SendLocked(_batch!, _batchLength);
+            _batchLength = 0;
+        }
+    }
+
+    private void SendLocked(byte[] frame, int length = -1)
+    {
+        if (length < 0)
+        {
+            length = frame.Length;
+        }
+
         try
         {
             int sent = 0;
-            while (sent < frame.Length)
+            while (sent < length)
             {
-                sent += _socket.Send(frame, sent, frame.Length - sent, SocketFlags.None);
+                sent += _socket.Send(frame, sent, length - sent, SocketFlags.None);
             }
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException)
@@ -170,6 +209,13 @@ internal sealed class WsClient : IDisposable
                 }
 
                 Process(_receive.AsSpan(0, n));
+                if (_batchLength > 0)
+                {
+                    lock (_sendLock)
+                    {
+                        FlushLocked();
+                    }
+                }
             }
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException)
