@@ -22,8 +22,10 @@ internal static class EchoScenario
             var latency = new LogLinearHistogram();
             long count = (long)(rate * context.Pick(10, 2));
             double cpu = context.Server.CpuSeconds();
+            long switches = context.Server.ContextSwitches();
             await OpenLoopAsync(context, clients, count, rate, latency).ConfigureAwait(false);
             double used = context.Server.CpuSeconds() - cpu;
+            context.Report("S3 server context switches per ack", (context.Server.ContextSwitches() - switches) / (double)count);
             context.Report("S3 echo p50 at fixed rate (µs)", latency.ValueAt(0.50) / 1e3);
             context.Report("S3 echo p90 at fixed rate (µs)", latency.ValueAt(0.90) / 1e3);
             context.Report("S3 echo p99 at fixed rate (µs)", latency.ValueAt(0.99) / 1e3);
@@ -46,8 +48,10 @@ internal static class EchoScenario
             await ClosedLoopAsync(context, clients, inFlight, context.Pick(30_000, 2_000)).ConfigureAwait(false);
             long count = context.Pick(200_000, 6_000);
             double cpu = context.Server.CpuSeconds();
+            long switches = context.Server.ContextSwitches();
             long start = Stopwatch.GetTimestamp();
             var latency = await ClosedLoopAsync(context, clients, inFlight, count).ConfigureAwait(false);
+            context.Report("S4 server context switches per ack", (context.Server.ContextSwitches() - switches) / (double)count);
             double elapsed = ScenarioContext.ElapsedSeconds(start);
             double used = context.Server.CpuSeconds() - cpu;
             context.Report("S4 CPU per ack at saturation (µs)", used * 1e6 / count);
