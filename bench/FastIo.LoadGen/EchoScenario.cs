@@ -23,7 +23,8 @@ internal static class EchoScenario
             long count = (long)(rate * context.Pick(10, 2));
             double cpu = context.Server.CpuSeconds();
             long switches = context.Server.ContextSwitches();
-            await OpenLoopAsync(context, clients, count, rate, latency).ConfigureAwait(false);
+            double achieved = await OpenLoopAsync(context, clients, count, rate, latency).ConfigureAwait(false);
+            context.Report("S3 offered rate achieved (msg/s)", achieved);
             double used = context.Server.CpuSeconds() - cpu;
             context.Report("S3 server context switches per ack", (context.Server.ContextSwitches() - switches) / (double)count);
             context.Report("S3 echo p50 at fixed rate (µs)", latency.ValueAt(0.50) / 1e3);
@@ -76,7 +77,7 @@ internal static class EchoScenario
         return clients;
     }
 
-    private static async Task OpenLoopAsync(ScenarioContext context, WsClient[] clients, long count, double rate, LogLinearHistogram latency)
+    private static async Task<double> OpenLoopAsync(ScenarioContext context, WsClient[] clients, long count, double rate, LogLinearHistogram latency)
     {
         var sink = new AckSink(latency, count);
         foreach (var client in clients)
@@ -84,8 +85,11 @@ internal static class EchoScenario
             client.Sink = sink;
         }
 
+        long start = Stopwatch.GetTimestamp();
         await Pacer.RunAsync(count, rate, i => clients[i % clients.Length].SendWithAck(Stopwatch.GetTimestamp()), context.CancellationToken).ConfigureAwait(false);
+        double achieved = count / ScenarioContext.ElapsedSeconds(start);
         await WaitAsync(sink, context).ConfigureAwait(false);
+        return achieved;
     }
 
     private static async Task<LogLinearHistogram> ClosedLoopAsync(ScenarioContext context, WsClient[] clients, int inFlight, long count)
