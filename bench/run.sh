@@ -4,7 +4,8 @@
 #   bench/run.sh                 full run, pinned (server core 0, generator core 1), 3 runs each
 #   bench/run.sh --quick         ~2-minute smoke run, 1 run each, small counts (CI: fails if a scenario breaks)
 #   bench/run.sh --unpinned      no taskset for either side
-#   extra flags go to the generator: --runs N, --only S1,S4, --servers fastio,node, --out FILE
+#   extra flags go to the generator: --runs N, --only S1,S4, --servers fastio,node, --out FILE,
+#   --server-env KEY=VALUE (servers otherwise run with their defaults; the generator's tuning is not passed on)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -4,7 +4,7 @@ using FastIo.LoadGen;
 // phase is bounded in count and time, so it always stops by itself.
 const string Usage = """
     usage: FastIo.LoadGen suite [--quick] [--runs 3] [--unpinned] [--only S1,S3] [--servers fastio,node]
-                                [--port 3400] [--repo PATH] [--out table.md]
+                                [--port 3400] [--repo PATH] [--out table.md] [--server-env KEY=VALUE]
     """;
 
 if (args.Length == 0 || args[0] != "suite")

@@ -38,7 +38,7 @@ internal sealed class ServerProcess : IDisposable
     /// <summary>Kernel clock ticks per second of /proc/&lt;pid&gt;/stat times (USER_HZ, 100 on Linux).</summary>
     public static double TicksPerSecond { get; set; } = 100;
 
-    public static async Task<ServerProcess> StartAsync(ServerKind kind, string repoRoot, int port, bool pinned, CancellationToken cancellationToken)
+    public static async Task<ServerProcess> StartAsync(ServerKind kind, string repoRoot, int port, bool pinned, IReadOnlyDictionary<string, string> environment, CancellationToken cancellationToken)
     {
         var port_ = port.ToString(CultureInfo.InvariantCulture);
         var command = kind == ServerKind.FastIo
@@ -51,6 +51,14 @@ internal sealed class ServerProcess : IDisposable
         {
             UseShellExecute = false,
         };
+
+        // The generator's own tuning (inline socket completions) must not leak into the server under test: each
+        // server runs with its defaults unless --server-env says otherwise.
+        psi.Environment.Remove("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS");
+        foreach (var (key, value) in environment)
+        {
+            psi.Environment[key] = value;
+        }
         var process = Process.Start(psi) ?? throw new InvalidOperationException("could not start " + kind);
         var server = new ServerProcess(process, kind, port, log);
         try

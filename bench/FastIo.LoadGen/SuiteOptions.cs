@@ -21,6 +21,9 @@ internal sealed class SuiteOptions
 
     public List<ServerKind> Servers { get; } = [ServerKind.FastIo, ServerKind.Node];
 
+    /// <summary>Environment for the servers (experiments such as DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0).</summary>
+    public Dictionary<string, string> ServerEnvironment { get; } = new(StringComparer.Ordinal);
+
     public static SuiteOptions Parse(ReadOnlySpan<string> args)
     {
         var options = new SuiteOptions();
@@ -50,6 +53,10 @@ internal sealed class SuiteOptions
                     break;
                 case "--only":
                     options.Only = new HashSet<string>(args[++i].Split(','), StringComparer.OrdinalIgnoreCase);
+                    break;
+                case "--server-env":
+                    var pair = args[++i].Split('=', 2);
+                    options.ServerEnvironment[pair[0]] = pair.Length > 1 ? pair[1] : string.Empty;
                     break;
                 case "--servers":
                     options.Servers.Clear();
