@@ -23,8 +23,17 @@ set +e
 dotnet test tests/FastIo.Tests -c Release --no-build -nologo 2>&1 | tee /tmp/fastio-test.log
 status=${PIPESTATUS[0]}
 set -e
+
+# The benchmark suite's smoke run (bench/run.sh --quick, about a minute) keeps the load generator, the bench app
+# and the Node baseline from rotting: it asserts no timings, only that every scenario completes on both servers.
+set +e
+bench/run.sh --quick >/tmp/fastio-bench.log 2>&1
+bench_status=$?
+set -e
+grep -E '^(bench:|broken:)' /tmp/fastio-bench.log || tail -n 20 /tmp/fastio-bench.log
+
 summary=$(grep -E '(Passed|Failed)!' /tmp/fastio-test.log | tail -1 || true)
 passed=$(sed -nE 's/.*Passed: *([0-9]+).*/\1/p' <<<"$summary")
 failed=$(sed -nE 's/.*Failed: *([0-9]+).*/\1/p' <<<"$summary")
 echo "tests: ${passed:-0} passed, ${failed:-0} failed"
-if [ "$status" -ne 0 ] || [ "${passed:-0}" -eq 0 ]; then exit 1; fi
+if [ "$status" -ne 0 ] || [ "${passed:-0}" -eq 0 ] || [ "$bench_status" -ne 0 ]; then exit 1; fi

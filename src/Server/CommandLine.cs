@@ -20,6 +20,8 @@ internal static class CommandLine
                              Socket.IO on /socket.io/: clients join/leave rooms and emit to rooms they are in
           fastio conformance [--port 3000] [--ping-interval 300] [--ping-timeout 200] [--allow-eio3] [--log-level Warning] [REDIS]
                              the official suites' application: Engine.IO echo on /engine.io/, Socket.IO on /socket.io/
+          fastio bench       [--port 3000] [--host ADDRESS] [--log-level Warning]
+                             the benchmark application (bench/): echo with ack, broadcast trigger, stats
         REDIS: --redis HOST:PORT (any StackExchange.Redis configuration string) [--redis-key socket.io]
                [--redis-mode classic|sharded] [--redis-subscription-mode dynamic|static|dynamic-private]
                [--redis-requests-timeout 5000]: a cluster with FastIo and Node (@socket.io/redis-adapter 8.3)
@@ -56,6 +58,10 @@ internal static class CommandLine
             case "serve":
                 options.Engine.AllowEIO3 = flags.ContainsKey("allow-eio3");
                 configure = ServeApp.Configure;
+                break;
+            case "bench":
+                configure = BenchApp.Configure;
+                defaultLogLevel = LogLevel.Warning;
                 break;
             case "conformance":
                 // The suites' timings (conformance.md): pingInterval 300, pingTimeout 200, connectTimeout 1000.

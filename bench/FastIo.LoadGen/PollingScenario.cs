@@ -1,0 +1,97 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+
+namespace FastIo.LoadGen;
+
+/// <summary>
+/// S6: long-polling echo with ack: per client one connection keeps a GET waiting while another POSTs the event;
+/// the ack comes back on the GET. Server CPU per ack and round-trip latency.
+/// </summary>
+internal static class PollingScenario
+{
+    public static async Task RunAsync(ScenarioContext context)
+    {
+        int clients = context.Pick(10, 4);
+        await RunClientsAsync(context, clients, context.Pick(500, 50), new LogLinearHistogram()).ConfigureAwait(false);
+        long count = context.Pick(5_000, 200);
+        var latency = new LogLinearHistogram();
+        double cpu = context.Server.CpuSeconds();
+        await RunClientsAsync(context, clients, count, latency).ConfigureAwait(false);
+        double used = context.Server.CpuSeconds() - cpu;
+        context.Report("S6 long-polling CPU per ack (µs)", used * 1e6 / count);
+        context.Report("S6 long-polling p50 (µs)", latency.ValueAt(0.5) / 1e3);
+    }
+
+    private static async Task RunClientsAsync(ScenarioContext context, int clients, long count, LogLinearHistogram latency)
+    {
+        long remaining = count;
+        var tasks = new Task[clients];
+        for (int c = 0; c < clients; c++)
+        {
+            int index = context.NextClientIndex++;
+            tasks[c] = Task.Run(() => ClientAsync(context, index, () => Interlocked.Decrement(ref remaining) >= 0, latency));
+        }
+
+        await Task.WhenAll(tasks).WaitAsync(TimeSpan.FromSeconds(120), context.CancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task ClientAsync(ScenarioContext context, int index, Func<bool> next, LogLinearHistogram latency)
+    {
+        var ct = context.CancellationToken;
+        var local = Loopback.Source(index);
+        using var post = await HttpLite.ConnectAsync(local, context.Server.EndPoint, ct).ConfigureAwait(false);
+        using var get = await HttpLite.ConnectAsync(local, context.Server.EndPoint, ct).ConfigureAwait(false);
+        var (_, open) = await post.SendAsync("GET", "/socket.io/?EIO=4&transport=polling", null, ct).ConfigureAwait(false);
+        var target = "/socket.io/?EIO=4&transport=polling&sid=" + HttpLite.ParseSid(open);
+        await post.SendAsync("POST", target, "40", ct).ConfigureAwait(false);
+        var (_, connected) = await get.SendAsync("GET", target, null, ct).ConfigureAwait(false);
+        if (connected.Length < 2 || connected[1] != '0')
+        {
+            throw new IOException("polling connect failed: " + Encoding.UTF8.GetString(connected));
+        }
+
+        for (long id = 1; next(); id++)
+        {
+            var expected = "43" + id.ToString(CultureInfo.InvariantCulture) + "[";
+            var waiting = get.SendAsync("GET", target, null, ct);
+            long start = Stopwatch.GetTimestamp();
+            var (status, _) = await post.SendAsync("POST", target, "42" + id.ToString(CultureInfo.InvariantCulture) + "[\"echo\",\"0123456789abcdef\"]", ct).ConfigureAwait(false);
+            if (status != 200)
+            {
+                throw new IOException($"POST answered {status}");
+            }
+
+            while (true)
+            {
+                var (getStatus, body) = await waiting.ConfigureAwait(false);
+                if (getStatus != 200)
+                {
+                    throw new IOException($"GET answered {getStatus}");
+                }
+
+                bool acked = false;
+                foreach (var packet in Encoding.UTF8.GetString(body).Split('\u001e'))
+                {
+                    if (packet == "2")
+                    {
+                        await post.SendAsync("POST", target, "3", ct).ConfigureAwait(false);
+                    }
+                    else if (packet.StartsWith(expected, StringComparison.Ordinal))
+                    {
+                        acked = true;
+                    }
+                }
+
+                if (acked)
+                {
+                    break;
+                }
+
+                waiting = get.SendAsync("GET", target, null, ct);
+            }
+
+            latency.Record((long)((Stopwatch.GetTimestamp() - start) * (1e9 / Stopwatch.Frequency)));
+        }
+    }
+}

@@ -1,0 +1,40 @@
+using FastIo.LoadGen;
+
+// The load generator and scenario runner of bench/ (see bench/README.md). Only ever targets loopback; every
+// phase is bounded in count and time, so it always stops by itself.
+const string Usage = """
+    usage: FastIo.LoadGen hold --port 3000 --count 5000 --seconds 60
+             (idle clients against a server you started, for heap dumps and profiles)
+           FastIo.LoadGen suite [--quick] [--runs 3] [--unpinned] [--only S1,S3] [--servers fastio,node]
+                                [--port 3400] [--repo PATH] [--out table.md] [--server-env KEY=VALUE]
+    """;
+
+if (args.Length == 7 && args[0] == "hold")
+{
+    return await Hold.RunAsync(args.AsSpan(1).ToArray()).ConfigureAwait(false);
+}
+
+if (args.Length == 0 || args[0] != "suite")
+{
+    Console.Error.WriteLine(Usage);
+    return 2;
+}
+
+SuiteOptions options;
+try
+{
+    options = SuiteOptions.Parse(args.AsSpan(1));
+}
+catch (Exception e) when (e is FormatException or IndexOutOfRangeException or ArgumentException)
+{
+    Console.Error.WriteLine(e.Message);
+    Console.Error.WriteLine(Usage);
+    return 2;
+}
+
+ThreadPool.SetMinThreads(4, 4);
+int code = await Suite.RunAsync(options).ConfigureAwait(false);
+
+// Receive loops of dropped clients may still be unwinding; they hold nothing worth waiting for.
+Environment.Exit(code);
+return code;
