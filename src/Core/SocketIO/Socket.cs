@@ -24,6 +24,7 @@ public sealed partial class Socket
     private readonly Adapter _adapter;
     private IReadOnlyList<SocketPacket>? _missedPackets;
     private int _connected; // 0 connecting, 1 connected, 2 disconnected
+    private IDictionary<string, object?>? _data;
 
     internal Socket(Namespace nsp, SocketIOClient client, JsonElement auth, RestoredSession? restored)
     {
@@ -36,7 +37,7 @@ public sealed partial class Socket
         {
             Id = restored.Session.Sid;
             Pid = restored.Session.Pid;
-            Data = restored.Session.Data;
+            _data = restored.Session.Data;
             Recovered = true;
             _adapter.AddAll(Id, restored.Session.Rooms);
             _missedPackets = restored.MissedPackets;
@@ -49,7 +50,6 @@ public sealed partial class Socket
                 ? (nsp.Name == "/" ? client.Session.Id : nsp.Name + "#" + client.Session.Id)
                 : NewId();
             Pid = server.Options.ConnectionStateRecovery is not null ? NewId() : null;
-            Data = new ConcurrentDictionary<string, object?>(StringComparer.Ordinal);
         }
     }
 
@@ -63,7 +63,21 @@ public sealed partial class Socket
     public SocketHandshake Handshake { get; }
 
     /// <summary>A bag for the application (kept across recovery, sent with <c>FetchSocketsAsync</c> in a cluster).</summary>
-    public IDictionary<string, object?> Data { get; }
+    /// <remarks>Created on first use: most sockets never touch it, and an idle connection should cost little.</remarks>
+    public IDictionary<string, object?> Data
+    {
+        get
+        {
+            var data = Volatile.Read(ref _data);
+            if (data is not null)
+            {
+                return data;
+            }
+
+            var created = new ConcurrentDictionary<string, object?>(StringComparer.Ordinal);
+            return Interlocked.CompareExchange(ref _data, created, null) ?? created;
+        }
+    }
 
     /// <summary>Whether the socket is connected.</summary>
     public bool Connected => Volatile.Read(ref _connected) == 1;

@@ -129,6 +129,12 @@ internal sealed class HttpConnection
 
         HttpResponseWriter.WriteSwitchingProtocols(_output, _response.Headers);
         await _output.FlushAsync().ConfigureAwait(false);
+
+        // The connection belongs to the other protocol for the rest of its life (hours, for a WebSocket): let the
+        // request's and response's header storage go instead of holding it per idle connection.
+        _request.Headers.Release();
+        _response.Headers.Release();
+        _request.Body = default;
         return _transport;
     }
 

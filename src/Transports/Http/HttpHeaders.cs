@@ -125,6 +125,13 @@ internal sealed class HttpHeaders : IReadOnlyList<(string Name, string Value)>
         _count = 0;
     }
 
+    /// <summary>Clears and drops the storage too: a connection that upgraded keeps no header array alive.</summary>
+    public void Release()
+    {
+        _items = [];
+        _count = 0;
+    }
+
     public Enumerator GetEnumerator() => new(this);
 
     IEnumerator<(string Name, string Value)> IEnumerable<(string Name, string Value)>.GetEnumerator()
@@ -142,7 +149,7 @@ internal sealed class HttpHeaders : IReadOnlyList<(string Name, string Value)>
     {
         if (_count == _items.Length)
         {
-            Array.Resize(ref _items, _items.Length * 2);
+            Array.Resize(ref _items, Math.Max(8, _items.Length * 2));
         }
 
         _items[_count++] = (name, value);
