@@ -108,29 +108,9 @@ internal sealed partial class ClassicRedisAdapter
         }
 
         var requestId = NewId();
-        var request = new PendingRequest(RequestType.ServerSideEmit, servers - 1);
-        _requests[requestId] = request;
-        try
-        {
-            Publish(_requestChannel, EncodeServerSideEmit(eventName, args, requestId));
-            await request.Task.WaitAsync(timeout, Namespace.Server.Options.TimeProvider, cancellationToken).ConfigureAwait(false);
-        }
-        catch (TimeoutException)
-        {
-            lock (request)
-            {
-                throw new AckTimeoutException(request.Replies.ToArray(), request.Expected);
-            }
-        }
-        finally
-        {
-            _requests.TryRemove(requestId, out _);
-        }
-
-        lock (request)
-        {
-            return request.Replies.ToArray();
-        }
+        return await PendingRequest.GatherServerSideRepliesAsync(
+            _requests, requestId, servers - 1, () => Publish(_requestChannel, EncodeServerSideEmit(eventName, args, requestId)),
+            timeout, Namespace.Server.Options.TimeProvider, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -115,29 +115,9 @@ internal sealed partial class ShardedRedisAdapter
         }
 
         var requestId = NewRequestId();
-        var request = new PendingRequest(RequestType.ServerSideEmit, servers - 1);
-        _requests[requestId] = request;
-        try
-        {
-            Publish(_mainChannel, EncodeServerSideEmit(eventName, args, requestId));
-            await request.Task.WaitAsync(timeout, Namespace.Server.Options.TimeProvider, cancellationToken).ConfigureAwait(false);
-        }
-        catch (TimeoutException)
-        {
-            lock (request)
-            {
-                throw new AckTimeoutException(request.Replies.ToArray(), request.Expected);
-            }
-        }
-        finally
-        {
-            _requests.TryRemove(requestId, out _);
-        }
-
-        lock (request)
-        {
-            return request.Replies.ToArray();
-        }
+        return await PendingRequest.GatherServerSideRepliesAsync(
+            _requests, requestId, servers - 1, () => Publish(_mainChannel, EncodeServerSideEmit(eventName, args, requestId)),
+            timeout, Namespace.Server.Options.TimeProvider, cancellationToken).ConfigureAwait(false);
     }
 
     private void HandleMessage(ClusterMessageType type, string? uid, JsonElement data, IReadOnlyList<ReadOnlyMemory<byte>> attachments)
