@@ -53,6 +53,25 @@ internal sealed class BroadcastAckRequest
         TryReport();
     }
 
+    /// <summary>
+    /// Learns how many servers will report (PUBSUB NUMSUB), then keeps the request routable for the acknowledgements'
+    /// timeout plus a margin before <paramref name="forget"/> drops it. Shared by the classic and the sharded adapter.
+    /// </summary>
+    public async Task CountServersThenForgetAsync(Func<ValueTask<int>> serverCount, Action forget, TimeSpan timeout, TimeProvider time)
+    {
+        try
+        {
+            SetServerCount(await serverCount().ConfigureAwait(false));
+        }
+        catch (TimeoutException)
+        {
+            // Redis is away: the count never completes and the operator fails at its own timeout.
+        }
+
+        await Task.Delay(timeout + TimeSpan.FromSeconds(1), time).ConfigureAwait(false);
+        forget();
+    }
+
     public void SetServerCount(int servers)
     {
         lock (_lock)

@@ -40,7 +40,8 @@ internal sealed partial class ShardedRedisAdapter
         _ackRequests[requestId] = request;
         Publish(_mainChannel, EncodeBroadcast(packet, options, requestId)); // acked: always the main channel
         base.BroadcastWithAck(packet, options, request.AddClientCount, onAck);
-        _ = CountServersAsync(request, requestId, options.Timeout ?? RequestsTimeout);
+        _ = request.CountServersThenForgetAsync(
+            () => ServerCountAsync(), () => _ackRequests.TryRemove(requestId, out _), options.Timeout ?? RequestsTimeout, Namespace.Server.Options.TimeProvider);
     }
 
     internal override void AddSockets(BroadcastOptions options, IReadOnlyCollection<string> rooms)
@@ -277,21 +278,6 @@ internal sealed partial class ShardedRedisAdapter
         }
 
         request.Count();
-    }
-
-    private async Task CountServersAsync(BroadcastAckRequest request, string requestId, TimeSpan timeout)
-    {
-        try
-        {
-            request.SetServerCount(await ServerCountAsync().ConfigureAwait(false));
-        }
-        catch (TimeoutException)
-        {
-            // Redis is away: the count never completes and the operator fails at its own timeout.
-        }
-
-        await Task.Delay(timeout + TimeSpan.FromSeconds(1), Namespace.Server.Options.TimeProvider).ConfigureAwait(false);
-        _ackRequests.TryRemove(requestId, out _);
     }
 
     private void PublishSelector(ClusterMessageType type, BroadcastOptions options, IReadOnlyCollection<string>? rooms, bool close)
