@@ -1,8 +1,9 @@
 namespace FastIo.SocketIO;
 
 /// <summary>
-/// A socket returned by <c>FetchSocketsAsync</c>: on this node or another one of the cluster. Its state is a
-/// snapshot taken when it was fetched; its operations act on the live socket wherever it is.
+/// A socket returned by <c>FetchSocketsAsync</c>: on this node or another one of the cluster. <see cref="Rooms"/> is
+/// a snapshot taken when it was fetched; <see cref="Data"/> is a snapshot for a remote socket but the live bag of a
+/// local one; its operations act on the live socket wherever it is.
 /// </summary>
 public class RemoteSocket
 {

@@ -237,11 +237,10 @@ public sealed partial class Socket
     private BroadcastOperator NewOperator() =>
         new(_adapter, new BroadcastOptions { Except = new HashSet<string>(StringComparer.Ordinal) { Id } });
 
-    private static JsonElement EmptyObject()
-    {
-        using var doc = JsonDocument.Parse("{}");
-        return doc.RootElement.Clone();
-    }
+    /// <summary>The auth of a CONNECT without payload: one shared empty object (a JsonElement is immutable).</summary>
+    private static readonly JsonElement s_emptyObject = JsonDocument.Parse("{}").RootElement.Clone();
+
+    private static JsonElement EmptyObject() => s_emptyObject;
 
     /// <summary>A 20-character URL-safe random id, the shape of socket.io's base64id.</summary>
     internal static string NewId()
