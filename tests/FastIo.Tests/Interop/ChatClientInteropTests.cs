@@ -17,20 +17,10 @@ public sealed class ChatClientInteropTests
     [Test]
     public async Task Two_socket_io_clients_in_one_room_chat_with_each_other()
     {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [], EnvironmentName = "Test" });
-        builder.Logging.ClearProviders();
-        builder.Services
-            .AddFastIo(h =>
-            {
-                h.Endpoints.Add(new IPEndPoint(IPAddress.Loopback, 0));
-                h.ShutdownTimeout = TimeSpan.FromSeconds(1);
-            })
-            .Configure((_, io) => ChatApp.Configure(io));
-        using var host = builder.Build();
-        await host.StartAsync();
+        var (started, port) = await FastIo.Tests.Samples.ChatServer.StartAsync();
+        using var host = started;
         try
         {
-            var port = ((IPEndPoint)host.Services.GetRequiredService<FastIoHost>().ListeningEndpoints[0]).Port;
             var result = await NodeScript.RunAsync("chat-clients.mjs", $"http://127.0.0.1:{port}");
             Assert.Multiple(() =>
             {

@@ -22,18 +22,7 @@ public sealed class ChatAppTests
     [SetUp]
     public async Task StartAsync()
     {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [], EnvironmentName = "Test" });
-        builder.Logging.ClearProviders();
-        builder.Services
-            .AddFastIo(h =>
-            {
-                h.Endpoints.Add(new IPEndPoint(IPAddress.Loopback, 0));
-                h.ShutdownTimeout = TimeSpan.FromSeconds(1);
-            })
-            .Configure((_, io) => ChatApp.Configure(io));
-        _host = builder.Build();
-        await _host.StartAsync();
-        _port = ((IPEndPoint)_host.Services.GetRequiredService<FastIoHost>().ListeningEndpoints[0]).Port;
+        (_host, _port) = await ChatServer.StartAsync();
     }
 
     [TearDown]
