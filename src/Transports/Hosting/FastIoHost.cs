@@ -16,6 +16,12 @@ namespace FastIo.Transports.Hosting;
 /// </summary>
 public sealed partial class FastIoHost : IAsyncDisposable, IDisposable
 {
+    /// <summary>Socket input: the application's reads resume on the thread pool.</summary>
+    private static readonly PipeOptions s_inputPipe = new(useSynchronizationContext: false);
+
+    /// <summary>Socket output: the send loop resumes on the thread pool after each flush.</summary>
+    private static readonly PipeOptions s_outputPipe = new(useSynchronizationContext: false);
+
     private readonly FastIoHostOptions _options;
     private readonly HttpRouter _router;
     private readonly ILoggerFactory _loggerFactory;
@@ -91,12 +97,11 @@ public sealed partial class FastIoHost : IAsyncDisposable, IDisposable
             throw new InvalidOperationException("The host was already started.");
         }
 
-        var pipeOptions = new PipeOptions(useSynchronizationContext: false);
         try
         {
             foreach (var endPoint in _options.EffectiveEndpoints())
             {
-                var listener = SocketConnectionListener.Bind(endPoint, _options.Backlog, pipeOptions);
+                var listener = SocketConnectionListener.Bind(endPoint, _options.Backlog, s_inputPipe, s_outputPipe);
                 _listeners.Add(listener);
                 Log.Listening(_logger, listener.EndPoint.ToString() ?? "");
             }
@@ -175,9 +180,7 @@ public sealed partial class FastIoHost : IAsyncDisposable, IDisposable
     public Task ProcessConnectionAsync(Socket socket, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(socket);
-        var remote = socket.RemoteEndPoint;
-        var connection = SocketConnectionListener.Wrap(socket, new PipeOptions(useSynchronizationContext: false));
-        return Track(ServeAsync(new SocketAcceptedConnection(connection, remote), cancellationToken));
+        return Track(ServeAsync(SocketConnectionListener.Wrap(socket, s_inputPipe, s_outputPipe), cancellationToken));
     }
 
     /// <summary>Serves one connection given as a stream (e.g. a TLS stream); the host disposes it.</summary>

@@ -5,7 +5,7 @@ namespace FastIo.Transports.Hosting;
 
 /// <summary>
 /// The socket seam: accepts connections and exposes each as a duplex pipe. One implementation today
-/// (Pipelines.Sockets.Unofficial); the benchmark work may swap in a leaner loop behind the same seam.
+/// (<see cref="SocketConnectionListener"/>, whose connections are <see cref="SocketAcceptedConnection"/>s).
 /// </summary>
 internal interface IConnectionListener : IAsyncDisposable
 {

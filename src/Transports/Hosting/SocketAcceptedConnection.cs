@@ -1,30 +1,122 @@
 using System.IO.Pipelines;
 using System.Net;
-using Pipelines.Sockets.Unofficial;
+using System.Net.Sockets;
 
 namespace FastIo.Transports.Hosting;
 
-/// <summary>A Pipelines.Sockets.Unofficial <see cref="SocketConnection"/> as an <see cref="AcceptedConnection"/>.</summary>
-internal sealed class SocketAcceptedConnection(SocketConnection connection, EndPoint? remoteEndPoint) : AcceptedConnection
+/// <summary>
+/// An accepted socket as a duplex pipe: a receive loop writes what arrives into the input pipe, a send loop sends
+/// what the application flushes into the output pipe. This file is the connection's shape and its close;
+/// SocketAcceptedConnection.Receive.cs and SocketAcceptedConnection.Send.cs are the two loops.
+/// </summary>
+/// <remarks>
+/// Built to hold little while idle (bench/RESULTS.md, 2026-11-25 "Socket layer"): the object is both the
+/// <see cref="AcceptedConnection"/> and the <see cref="IDuplexPipe"/>; an idle connection waits in a zero-byte
+/// receive (no buffer rented) and in a pending read of the output pipe; sends are tried synchronously on the
+/// non-blocking socket first, so a connection never allocates send event args unless the kernel's send buffer was
+/// full once. Replaces Pipelines.Sockets.Unofficial's <c>SocketConnection</c>, which held two event-args objects
+/// and exposed no "send side finished" signal (closing polled its byte counter every millisecond).
+/// </remarks>
+internal sealed partial class SocketAcceptedConnection : AcceptedConnection, IDuplexPipe
 {
     /// <summary>How long a closing connection may take to hand its last bytes to the kernel.</summary>
     private static readonly TimeSpan s_drainTimeout = TimeSpan.FromSeconds(2);
 
-    public override IDuplexPipe Transport => connection;
+    private readonly Socket _socket;
+    private readonly Pipe _input;
+    private readonly Pipe _output;
+    private Task? _receiving;
+    private Task? _sending;
 
-    public override EndPoint? RemoteEndPoint => remoteEndPoint;
+    /// <param name="socket">A connected stream socket; this connection owns it from now on.</param>
+    /// <param name="input">
+    /// Options of the pipe the receive loop writes into; its reader scheduler is where the application's reads
+    /// resume (the caller chooses, e.g. per shard).
+    /// </param>
+    /// <param name="output">Options of the pipe the application writes into; its reader scheduler runs the send loop.</param>
+    /// <param name="remoteEndPoint">The peer, read once at accept.</param>
+    public SocketAcceptedConnection(Socket socket, PipeOptions input, PipeOptions output, EndPoint? remoteEndPoint)
+    {
+        ArgumentNullException.ThrowIfNull(socket);
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(output);
+        _socket = socket;
+        _input = new Pipe(input);
+        _output = new Pipe(output);
+        RemoteEndPoint = remoteEndPoint;
+    }
 
+    public override IDuplexPipe Transport => this;
+
+    public override EndPoint? RemoteEndPoint { get; }
+
+    /// <summary>What the peer sent; completed at the peer's FIN (or a reset, which is an ordinary end too).</summary>
+    public PipeReader Input => _input.Reader;
+
+    /// <summary>What goes to the peer; complete it to have the rest sent and a FIN follow.</summary>
+    public PipeWriter Output => _output.Writer;
+
+    /// <summary>Ends when everything the application wrote was handed to the kernel (or the send side failed).</summary>
+    internal Task Sending => _sending ?? Task.CompletedTask;
+
+    /// <summary>Ends when the input pipe's writer was completed (FIN, reset, error or close).</summary>
+    internal Task Receiving => _receiving ?? Task.CompletedTask;
+
+    /// <summary>
+    /// Makes the socket non-blocking for its synchronous calls (the loops' first try) and starts both loops. They
+    /// run inline up to their first wait, as Kestrel's do: a request that arrived with the connection is read here.
+    /// </summary>
+    public void Start()
+    {
+        _socket.NoDelay = true;
+        _socket.Blocking = false;
+        _receiving = ReceiveLoopAsync();
+        _sending = SendLoopAsync();
+    }
+
+    /// <summary>
+    /// Waits (bounded) until the send loop handed the application's last bytes to the kernel and sent the FIN, then
+    /// closes the socket, which also ends a receive still waiting for the peer.
+    /// </summary>
     public override async ValueTask CloseAsync()
     {
-        // SocketConnection.Dispose closes the socket at once, dropping bytes its send loop has not sent yet, and
-        // it exposes no task for the end of that loop: wait (bounded) until its output pipe is drained.
-        var start = Environment.TickCount64;
-        while (connection.GetCounters().BytesWaitingToBeSent > 0 &&
-               Environment.TickCount64 - start < s_drainTimeout.TotalMilliseconds)
+        var sending = Sending;
+        if (!sending.IsCompleted)
         {
-            await Task.Delay(1).ConfigureAwait(false);
+            try
+            {
+                await sending.WaitAsync(s_drainTimeout).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                // The peer is not reading (closing the socket below aborts the pending send), or the application
+                // never completed the output: wake the send loop's read so that it ends.
+                _output.Reader.CancelPendingRead();
+            }
         }
 
-        connection.Dispose();
+        _socket.Dispose();
+        _input.Writer.CancelPendingFlush(); // a receive loop held up by an application that stopped reading
+        await Receiving.ConfigureAwait(false);
+        await sending.ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// Errors that mean "the peer is gone" rather than a fault: the pipes then end normally, so the HTTP layer sees
+    /// an ordinary end of input (or a completed flush) instead of an exception to log.
+    /// </summary>
+    private static bool IsConnectionGone(SocketError error) => error is SocketError.ConnectionReset
+        or SocketError.ConnectionAborted or SocketError.Shutdown or SocketError.OperationAborted
+        or SocketError.NotConnected or SocketError.Interrupted or SocketError.Disconnecting
+        or SocketError.TimedOut or SocketError.HostUnreachable or SocketError.NetworkReset
+        or SocketError.NetworkDown or SocketError.NetworkUnreachable;
+
+    /// <summary>The exception a loop completes its pipe with: null for a gone peer or a closed socket.</summary>
+    private static Exception? ToPipeError(Exception exception) => exception switch
+    {
+        ObjectDisposedException => null,
+        SocketException socket when IsConnectionGone(socket.SocketErrorCode) => null,
+        SocketException socket => new IOException(socket.Message, socket),
+        _ => exception,
+    };
 }

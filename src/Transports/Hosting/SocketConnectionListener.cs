@@ -1,24 +1,24 @@
 using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
-using Pipelines.Sockets.Unofficial;
 
 namespace FastIo.Transports.Hosting;
 
 /// <summary>
-/// A TCP listener whose connections are Pipelines.Sockets.Unofficial <see cref="SocketConnection"/>s with
-/// zero-length reads, so an idle connection holds no receive buffer (see ../shared/docs/performance.md for
-/// the measured cost per idle connection).
+/// A TCP listener whose connections are <see cref="SocketAcceptedConnection"/>s: zero-byte receives, so an idle
+/// connection holds no receive buffer (see ../shared/docs/performance.md for the measured cost per idle connection).
 /// </summary>
 internal sealed class SocketConnectionListener : IConnectionListener
 {
     private readonly Socket _socket;
-    private readonly PipeOptions _pipeOptions;
+    private readonly PipeOptions _input;
+    private readonly PipeOptions _output;
 
-    private SocketConnectionListener(Socket socket, PipeOptions pipeOptions)
+    private SocketConnectionListener(Socket socket, PipeOptions input, PipeOptions output)
     {
         _socket = socket;
-        _pipeOptions = pipeOptions;
+        _input = input;
+        _output = output;
         EndPoint = socket.LocalEndPoint!;
     }
 
@@ -28,7 +28,7 @@ internal sealed class SocketConnectionListener : IConnectionListener
     /// Binds and listens. <see cref="IPAddress.IPv6Any"/> is bound dual-stack, as Node's <c>listen(port)</c> is,
     /// because Node 20 clients resolve <c>localhost</c> to ::1 first.
     /// </summary>
-    public static SocketConnectionListener Bind(IPEndPoint endPoint, int backlog, PipeOptions pipeOptions)
+    public static SocketConnectionListener Bind(IPEndPoint endPoint, int backlog, PipeOptions input, PipeOptions output)
     {
         var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
@@ -41,7 +41,7 @@ internal sealed class SocketConnectionListener : IConnectionListener
             socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
             socket.Bind(endPoint);
             socket.Listen(backlog);
-            return new SocketConnectionListener(socket, pipeOptions);
+            return new SocketConnectionListener(socket, input, output);
         }
         catch
         {
@@ -76,16 +76,20 @@ internal sealed class SocketConnectionListener : IConnectionListener
                 continue; // e.g. ECONNABORTED: the peer left before accept; keep serving others
             }
 
-            var remote = accepted.RemoteEndPoint;
-            return new SocketAcceptedConnection(Wrap(accepted, _pipeOptions), remote);
+            return Wrap(accepted, _input, _output);
         }
     }
 
-    /// <summary>Wraps an accepted socket with zero-length reads: an idle connection holds no receive buffer.</summary>
-    internal static SocketConnection Wrap(Socket socket, PipeOptions pipeOptions)
+    /// <summary>
+    /// Wraps an accepted socket and starts its receive and send loops. The pipe options are the caller's, per
+    /// connection: <paramref name="input"/>'s reader scheduler is where the application's reads resume,
+    /// <paramref name="output"/>'s reader scheduler runs the send loop.
+    /// </summary>
+    internal static SocketAcceptedConnection Wrap(Socket socket, PipeOptions input, PipeOptions output)
     {
-        socket.NoDelay = true;
-        return SocketConnection.Create(socket, pipeOptions, SocketConnectionOptions.ZeroLengthReads);
+        var connection = new SocketAcceptedConnection(socket, input, output, socket.RemoteEndPoint);
+        connection.Start();
+        return connection;
     }
 
     public ValueTask DisposeAsync()
