@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
@@ -17,6 +18,7 @@ namespace FastIo.Transports.Hosting;
 /// full once. Replaces Pipelines.Sockets.Unofficial's <c>SocketConnection</c>, which held two event-args objects
 /// and exposed no "send side finished" signal (closing polled its byte counter every millisecond).
 /// </remarks>
+[SuppressMessage("Design", "CA1001", Justification = "The receiver is disposed by CloseAsync, the connection's end of life.")]
 internal sealed partial class SocketAcceptedConnection : AcceptedConnection, IDuplexPipe
 {
     /// <summary>How long a closing connection may take to hand its last bytes to the kernel.</summary>
@@ -25,7 +27,6 @@ internal sealed partial class SocketAcceptedConnection : AcceptedConnection, IDu
     private readonly Socket _socket;
     private readonly Pipe _input;
     private readonly Pipe _output;
-    private Task? _receiving;
     private Task? _sending;
 
     /// <param name="socket">A connected stream socket; this connection owns it from now on.</param>
@@ -59,9 +60,6 @@ internal sealed partial class SocketAcceptedConnection : AcceptedConnection, IDu
     /// <summary>Ends when everything the application wrote was handed to the kernel (or the send side failed).</summary>
     internal Task Sending => _sending ?? Task.CompletedTask;
 
-    /// <summary>Ends when the input pipe's writer was completed (FIN, reset, error or close).</summary>
-    internal Task Receiving => _receiving ?? Task.CompletedTask;
-
     /// <summary>
     /// Makes the socket non-blocking for its synchronous calls (the loops' first try) and starts both loops. They
     /// run inline up to their first wait, as Kestrel's do: a request that arrived with the connection is read here.
@@ -70,13 +68,14 @@ internal sealed partial class SocketAcceptedConnection : AcceptedConnection, IDu
     {
         _socket.NoDelay = true;
         _socket.Blocking = false;
-        _receiving = ReceiveLoopAsync();
+        _receiver = new SocketReceiver(this);
+        ReceiveLoop();
         _sending = SendLoopAsync();
     }
 
     /// <summary>
     /// Waits (bounded) until the send loop handed the application's last bytes to the kernel and sent the FIN, then
-    /// closes the socket, which also ends a receive still waiting for the peer.
+    /// closes the socket, which also ends a receive still waiting for the peer (that completes the input).
     /// </summary>
     public override async ValueTask CloseAsync()
     {
@@ -97,7 +96,7 @@ internal sealed partial class SocketAcceptedConnection : AcceptedConnection, IDu
 
         _socket.Dispose();
         _input.Writer.CancelPendingFlush(); // a receive loop held up by an application that stopped reading
-        await Receiving.ConfigureAwait(false);
+        _receiver?.Dispose(); // deferred by the runtime until a pending receive has completed
         await sending.ConfigureAwait(false);
     }
 
