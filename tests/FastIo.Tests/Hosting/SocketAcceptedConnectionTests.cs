@@ -54,10 +54,12 @@ public sealed class SocketAcceptedConnectionTests
         await output.FlushAsync();
     }
 
-    [Test]
-    public async Task Large_payloads_cross_both_ways_at_once_over_many_segments()
+    // 1 KiB blocks: 3 MB is ~3 000 segments each way. Flushing every 100 KB hands the send loop ~100 of them per read
+    // (gathered sends); every 5 KB, ~5 (copied into one buffer and sent at once).
+    [TestCase(100_000)]
+    [TestCase(5_000)]
+    public async Task Large_payloads_cross_both_ways_at_once_over_many_segments(int flushEvery)
     {
-        // 1 KiB blocks: 3 MB is ~3 000 segments each way, and flushing every 100 KB hands the send loop ~100 of them per read.
         var pool = new CountingMemoryPool(1024);
         var options = new PipeOptions(pool, useSynchronizationContext: false, minimumSegmentSize: 1024);
         await using var pair = await LoopbackConnection.OpenAsync(options, options);
@@ -67,7 +69,7 @@ public sealed class SocketAcceptedConnectionTests
         var clientSending = ClientSendAllAsync(pair.Client, up, thenFin: true);
         var serverReading = pair.ServerReadToEndAsync();
         var clientReading = pair.ClientReadToEndAsync();
-        await ServerWriteAllAsync(pair.Server.Output, down, flushEvery: 100_000);
+        await ServerWriteAllAsync(pair.Server.Output, down, flushEvery);
         await pair.Server.Output.CompleteAsync();
 
         await clientSending;
