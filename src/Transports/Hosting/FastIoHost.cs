@@ -19,8 +19,12 @@ public sealed partial class FastIoHost : IAsyncDisposable, IDisposable
     /// <summary>Socket input: the application's reads resume on the thread pool.</summary>
     private static readonly PipeOptions s_inputPipe = new(useSynchronizationContext: false);
 
-    /// <summary>Socket output: the send loop resumes on the thread pool after each flush.</summary>
-    private static readonly PipeOptions s_outputPipe = new(useSynchronizationContext: false);
+    /// <summary>
+    /// Socket output: the send loop runs inline in the application's flush, so the send syscall happens on the
+    /// flushing thread without a thread-pool hop (bench/RESULTS.md 2026-11-25: S4 6.05 → 5.78 µs per ack, context
+    /// switches per ack 0.42 → 0.30, S3 unchanged; medians of 6 alternating runs on a loaded machine).
+    /// </summary>
+    private static readonly PipeOptions s_outputPipe = new(readerScheduler: PipeScheduler.Inline, useSynchronizationContext: false);
 
     private readonly FastIoHostOptions _options;
     private readonly HttpRouter _router;

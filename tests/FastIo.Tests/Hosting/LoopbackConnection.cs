@@ -18,6 +18,9 @@ internal sealed class LoopbackConnection : IAsyncDisposable
 
     public SocketAcceptedConnection Server { get; }
 
+    /// <summary>The host's choice: the send loop runs inline in the application's flush.</summary>
+    public static PipeOptions InlineOutput { get; } = new(readerScheduler: PipeScheduler.Inline, useSynchronizationContext: false);
+
     public static async Task<LoopbackConnection> OpenAsync(PipeOptions? input = null, PipeOptions? output = null)
     {
         using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
@@ -30,7 +33,7 @@ internal sealed class LoopbackConnection : IAsyncDisposable
         var server = SocketConnectionListener.Wrap(
             accepted,
             input ?? new PipeOptions(useSynchronizationContext: false),
-            output ?? new PipeOptions(useSynchronizationContext: false));
+            output ?? InlineOutput);
         return new LoopbackConnection(client, server);
     }
 
@@ -47,7 +50,7 @@ internal sealed class LoopbackConnection : IAsyncDisposable
             var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
             var accepting = listener.AcceptAsync();
             await client.ConnectAsync(listener.LocalEndPoint!);
-            pairs[i] = new LoopbackConnection(client, SocketConnectionListener.Wrap(await accepting, options, options));
+            pairs[i] = new LoopbackConnection(client, SocketConnectionListener.Wrap(await accepting, options, InlineOutput));
         }
 
         return pairs;

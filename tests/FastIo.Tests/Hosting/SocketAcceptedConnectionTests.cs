@@ -56,13 +56,17 @@ public sealed class SocketAcceptedConnectionTests
 
     // 1 KiB blocks: 3 MB is ~3 000 segments each way. Flushing every 100 KB hands the send loop ~100 of them per read
     // (gathered sends); every 5 KB, ~5 (copied into one buffer and sent at once).
-    [TestCase(100_000)]
-    [TestCase(5_000)]
-    public async Task Large_payloads_cross_both_ways_at_once_over_many_segments(int flushEvery)
+    // Both with the send loop on the thread pool and inline in the flush (the host's choice).
+    [TestCase(100_000, false)]
+    [TestCase(5_000, false)]
+    [TestCase(100_000, true)]
+    [TestCase(5_000, true)]
+    public async Task Large_payloads_cross_both_ways_at_once_over_many_segments(int flushEvery, bool inlineSend)
     {
         var pool = new CountingMemoryPool(1024);
-        var options = new PipeOptions(pool, useSynchronizationContext: false, minimumSegmentSize: 1024);
-        await using var pair = await LoopbackConnection.OpenAsync(options, options);
+        var input = new PipeOptions(pool, useSynchronizationContext: false, minimumSegmentSize: 1024);
+        var output = new PipeOptions(pool, readerScheduler: inlineSend ? PipeScheduler.Inline : PipeScheduler.ThreadPool, useSynchronizationContext: false, minimumSegmentSize: 1024);
+        await using var pair = await LoopbackConnection.OpenAsync(input, output);
         var up = Pattern(3_000_000, 1);
         var down = Pattern(3_100_000, 2);
 
@@ -130,7 +134,7 @@ public sealed class SocketAcceptedConnectionTests
     {
         // No pause threshold: all 4 MB sit in the output pipe when the application is done, far more than the
         // kernel buffers take, so CloseAsync must wait for the send loop rather than close the socket.
-        var output = new PipeOptions(pauseWriterThreshold: 0, useSynchronizationContext: false);
+        var output = new PipeOptions(readerScheduler: PipeScheduler.Inline, pauseWriterThreshold: 0, useSynchronizationContext: false);
         var pair = await LoopbackConnection.OpenAsync(output: output);
         var response = Pattern(4 * 1024 * 1024, 3);
         await pair.Server.Output.WriteAsync(response);
