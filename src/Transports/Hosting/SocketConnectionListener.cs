@@ -76,7 +76,15 @@ internal sealed class SocketConnectionListener : IConnectionListener
                 continue; // e.g. ECONNABORTED: the peer left before accept; keep serving others
             }
 
-            return Wrap(accepted, _input, _output);
+            try
+            {
+                return Wrap(accepted, _input, _output);
+            }
+            catch (SocketException)
+            {
+                // Reset between accept and setup (setting the socket options fails): keep serving others.
+                accepted.Dispose();
+            }
         }
     }
 
