@@ -22,6 +22,7 @@ internal static class CommandLine
                              the official suites' application: Engine.IO echo on /engine.io/, Socket.IO on /socket.io/
           fastio bench       [--port 3000] [--host ADDRESS] [--log-level Warning]
                              the benchmark application (bench/): echo with ack, broadcast trigger, stats
+        every command also takes --shards N: sessions spread over N shards (default: one per core)
         REDIS: --redis HOST:PORT (any StackExchange.Redis configuration string) [--redis-key socket.io]
                [--redis-mode classic|sharded] [--redis-subscription-mode dynamic|static|dynamic-private]
                [--redis-requests-timeout 5000]: a cluster with FastIo and Node (@socket.io/redis-adapter 8.3)
@@ -76,6 +77,11 @@ internal static class CommandLine
                 Console.Error.WriteLine($"unknown command '{args[0]}'");
                 Console.Error.WriteLine(Usage);
                 return 2;
+        }
+
+        if (flags.ContainsKey("shards"))
+        {
+            options.Shards = GetInt(flags, "shards", 1);
         }
 
         var port = GetInt(flags, "port", 3000);

@@ -24,10 +24,11 @@ public sealed partial class EngineSession
     private string? _closeReason;
     private string? _closingReason;
 
-    internal EngineSession(EngineServer server, string id, int protocol, EngineTransport transport, EngineRequestInfo request, bool supportsBinary)
+    internal EngineSession(EngineServer server, string id, int shard, int protocol, EngineTransport transport, EngineRequestInfo request, bool supportsBinary)
     {
         _server = server;
         Id = id;
+        Shard = shard;
         Protocol = protocol;
         Request = request;
         SupportsBinary = supportsBinary;
@@ -38,6 +39,9 @@ public sealed partial class EngineSession
 
     /// <summary>The session id (<c>sid</c>).</summary>
     public string Id { get; }
+
+    /// <summary>The shard (core) that owns the session, also encoded in <see cref="Id"/>; 0 when the host is not sharded.</summary>
+    public int Shard { get; }
 
     /// <summary>Engine.IO protocol revision: 4, or 3 for old clients.</summary>
     public int Protocol { get; }
@@ -195,6 +199,11 @@ public sealed partial class EngineSession
         }
 
         _writeBuffer.Add(packet);
+        if (packet.Type == EnginePacketType.Message)
+        {
+            _server.Metrics.MessageSent(Shard);
+        }
+
         return true;
     }
 
@@ -240,6 +249,7 @@ public sealed partial class EngineSession
         switch (type)
         {
             case EnginePacketType.Message:
+                _server.Metrics.MessageReceived(Shard);
                 try
                 {
                     _server.Handler.OnMessage(this, data, isBinary);

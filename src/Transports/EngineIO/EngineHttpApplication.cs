@@ -1,6 +1,7 @@
 using System.Text;
 using FastIo.EngineIO;
 using FastIo.Transports.Http;
+using FastIo.Transports.Sharding;
 using FastIo.Transports.WebSockets;
 using Microsoft.Extensions.Logging;
 using HttpMethod = FastIo.Transports.Http.HttpMethod;
@@ -21,10 +22,13 @@ internal sealed partial class EngineHttpApplication
     private readonly WebSocketOptions _webSocketOptions;
     private readonly ILogger _logger;
     private readonly string _path;
+    private readonly ShardSet _shards;
 
-    public EngineHttpApplication(EngineServer engine, WebSocketOptions webSocketOptions, ILogger logger)
+    public EngineHttpApplication(EngineServer engine, ShardSet shards, WebSocketOptions webSocketOptions, ILogger logger)
     {
         _engine = engine;
+        _shards = shards;
+        engine.Metrics.SetShardCount(shards.Count);
         _options = engine.Options;
         _webSocketOptions = webSocketOptions;
         _logger = logger;
@@ -41,6 +45,13 @@ internal sealed partial class EngineHttpApplication
     {
         var request = context.Request;
         var response = context.Response;
+
+        // Per request, not per connection: a keep-alive connection carries requests of sessions on different shards.
+        // The session's shard is named in its sid; a handshake goes to the shard with the fewest sessions.
+        var sid = request.GetQuery("sid");
+        var shard = sid is not null ? _shards.ForSid(sid) : _shards[_engine.Metrics.LeastLoadedShard()];
+        await context.MoveToShard(shard);
+
         var isUpgrade = request.Headers.ContainsToken("Upgrade", "websocket");
         if (_options.Cors is { } cors && !isUpgrade)
         {
@@ -51,7 +62,6 @@ internal sealed partial class EngineHttpApplication
             }
         }
 
-        var sid = request.GetQuery("sid");
         var error = _engine.Verify(
             request.MethodText, request.GetQuery("EIO"), request.GetQuery("transport"), sid, isUpgrade,
             out var session, out var protocol);
@@ -73,6 +83,7 @@ internal sealed partial class EngineHttpApplication
         {
             var info = ToRequestInfo(request);
             var refusal = await _engine.CheckAllowRequestAsync(info, context.RequestAborted).ConfigureAwait(false);
+            await shard.SwitchTo(); // the application's hook may have completed anywhere
             if (refusal is not null)
             {
                 Reject(context, EngineErrorCode.Forbidden, refusal, isUpgrade);
@@ -81,31 +92,31 @@ internal sealed partial class EngineHttpApplication
 
             if (isUpgrade)
             {
-                await HandleWebSocketAsync(context, null, protocol, info).ConfigureAwait(false);
+                await HandleWebSocketAsync(context, null, protocol, info, shard).ConfigureAwait(false);
                 return;
             }
 
-            session = Handshake(protocol, info);
+            session = Handshake(protocol, info, shard.Index);
             if (_options.Cookie is { } cookie)
             {
                 // Only the handshake sets the cookie, as engine.io does.
                 response.Headers.Add("Set-Cookie", cookie.Format(session.Id));
             }
 
-            await HandlePollAsync(context, session).ConfigureAwait(false);
+            await HandlePollAsync(context, session, shard).ConfigureAwait(false);
             return;
         }
 
         if (isUpgrade)
         {
-            await HandleWebSocketAsync(context, session, session.Protocol, null).ConfigureAwait(false);
+            await HandleWebSocketAsync(context, session, session.Protocol, null, shard).ConfigureAwait(false);
             return;
         }
 
         switch (request.Method)
         {
             case HttpMethod.Get:
-                await HandlePollAsync(context, session).ConfigureAwait(false);
+                await HandlePollAsync(context, session, shard).ConfigureAwait(false);
                 break;
             case HttpMethod.Post:
                 HandlePost(context, session);
@@ -116,15 +127,15 @@ internal sealed partial class EngineHttpApplication
         }
     }
 
-    private EngineSession Handshake(int protocol, EngineRequestInfo info)
+    private EngineSession Handshake(int protocol, EngineRequestInfo info, int shard)
     {
         var transport = new PollingTransport(_engine.Timers);
         // v3 clients ask for base64 with b64=1 when they cannot take binary payloads.
         var supportsBinary = QueryStringParser.Get(info.QueryString, "b64") is null;
-        return _engine.Handshake(protocol, transport, info, supportsBinary);
+        return _engine.Handshake(protocol, transport, info, supportsBinary, shard);
     }
 
-    private async ValueTask HandlePollAsync(HttpContext context, EngineSession session)
+    private async ValueTask HandlePollAsync(HttpContext context, EngineSession session, ShardScheduler shard)
     {
         if (session.Transport is not PollingTransport polling)
         {
@@ -144,7 +155,7 @@ internal sealed partial class EngineHttpApplication
         {
             try
             {
-                result = await poll.ConfigureAwait(false);
+                result = await shard.After(poll);
             }
             catch (OperationCanceledException)
             {
@@ -216,7 +227,7 @@ internal sealed partial class EngineHttpApplication
         }
     }
 
-    private async ValueTask HandleWebSocketAsync(HttpContext context, EngineSession? session, int protocol, EngineRequestInfo? info)
+    private async ValueTask HandleWebSocketAsync(HttpContext context, EngineSession? session, int protocol, EngineRequestInfo? info, ShardScheduler shard)
     {
         var request = context.Request;
         if (!WebSocketHandshake.TryAccept(
@@ -235,16 +246,17 @@ internal sealed partial class EngineHttpApplication
         response.Headers.Add("Connection", "Upgrade");
         response.Headers.Add("Sec-WebSocket-Accept", accept);
         var pipe = await context.AcceptUpgradeAsync().ConfigureAwait(false);
+        await shard.SwitchTo();
 
         var transport = new WebSocketTransport(protocol);
-        var connection = new WebSocketConnection(pipe, transport, _webSocketOptions, _logger, _options.TimeProvider);
+        var connection = new WebSocketConnection(pipe, transport, _webSocketOptions, _logger, _options.TimeProvider, shard);
         transport.Attach(connection);
         if (session is null)
         {
             // Let the 101 leave before the OPEN packet, as it does from Node: clients that attach their message
             // listener only after the WebSocket 'open' event (the v3 suite does) miss a packet that arrives with it.
-            await Task.Yield();
-            _engine.Handshake(protocol, transport, info!, supportsBinary: true);
+            await shard.Yield();
+            _engine.Handshake(protocol, transport, info!, supportsBinary: true, shard.Index);
         }
         else if (!session.TryBeginUpgrade(transport))
         {

@@ -5,6 +5,7 @@ using System.Net.Sockets;
 using FastIo.EngineIO;
 using FastIo.Transports.EngineIO;
 using FastIo.Transports.Http;
+using FastIo.Transports.Sharding;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -18,6 +19,7 @@ public sealed partial class FastIoHost : IAsyncDisposable, IDisposable
 {
     private readonly FastIoHostOptions _options;
     private readonly HttpRouter _router;
+    private readonly ShardSet _shards;
     private readonly ILoggerFactory _loggerFactory;
     private readonly List<EngineServer> _engines = new();
     private readonly ILogger _logger;
@@ -42,6 +44,7 @@ public sealed partial class FastIoHost : IAsyncDisposable, IDisposable
         options.WebSocket.MaxMessageBytes = options.Engine.MaxHttpBufferSize;
         _loggerFactory = loggerFactory;
         _router = new HttpRouter(options.HealthPath);
+        _shards = new ShardSet(options.EffectiveShards, loggerFactory.CreateLogger<ShardSet>());
         Engine = Map(options.Engine, handler);
     }
 
@@ -63,9 +66,12 @@ public sealed partial class FastIoHost : IAsyncDisposable, IDisposable
 
         var engine = new EngineServer(engineOptions, handler, _loggerFactory.CreateLogger<EngineServer>());
         _engines.Add(engine);
-        _router.Add(new EngineHttpApplication(engine, _options.WebSocket, _loggerFactory.CreateLogger<EngineHttpApplication>()));
+        _router.Add(new EngineHttpApplication(engine, _shards, _options.WebSocket, _loggerFactory.CreateLogger<EngineHttpApplication>()));
         return engine;
     }
+
+    /// <summary>The number of shards sessions are spread over (see <see cref="FastIoHostOptions.Shards"/>).</summary>
+    public int ShardCount => _shards.Count;
 
     /// <summary>The addresses actually bound (real ports when 0 was asked for); empty before <see cref="StartAsync"/>.</summary>
     public IReadOnlyList<EndPoint> ListeningEndpoints
@@ -175,9 +181,7 @@ public sealed partial class FastIoHost : IAsyncDisposable, IDisposable
     public Task ProcessConnectionAsync(Socket socket, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(socket);
-        var remote = socket.RemoteEndPoint;
-        var connection = SocketConnectionListener.Wrap(socket, new PipeOptions(useSynchronizationContext: false));
-        return Track(ServeAsync(new SocketAcceptedConnection(connection, remote), cancellationToken));
+        return Track(ServeAsync(SocketConnectionListener.Wrap(socket, new PipeOptions(useSynchronizationContext: false)), cancellationToken));
     }
 
     /// <summary>Serves one connection given as a stream (e.g. a TLS stream); the host disposes it.</summary>
@@ -219,7 +223,7 @@ public sealed partial class FastIoHost : IAsyncDisposable, IDisposable
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(_shutdown.Token, cancellationToken);
         try
         {
-            await HttpConnection.RunAsync(connection.Transport, connection.RemoteEndPoint, _router, _options.Http, _logger, linked.Token).ConfigureAwait(false);
+            await HttpConnection.RunAsync(connection.Transport, connection.RemoteEndPoint, _router, _options.Http, _logger, connection.Scheduler, linked.Token).ConfigureAwait(false);
         }
         catch (Exception e)
         {

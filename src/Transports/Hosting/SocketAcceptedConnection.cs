@@ -1,11 +1,12 @@
 using System.IO.Pipelines;
 using System.Net;
+using FastIo.Transports.Sharding;
 using Pipelines.Sockets.Unofficial;
 
 namespace FastIo.Transports.Hosting;
 
 /// <summary>A Pipelines.Sockets.Unofficial <see cref="SocketConnection"/> as an <see cref="AcceptedConnection"/>.</summary>
-internal sealed class SocketAcceptedConnection(SocketConnection connection, EndPoint? remoteEndPoint) : AcceptedConnection
+internal sealed class SocketAcceptedConnection(SocketConnection connection, EndPoint? remoteEndPoint, ConnectionScheduler scheduler) : AcceptedConnection
 {
     /// <summary>How long a closing connection may take to hand its last bytes to the kernel.</summary>
     private static readonly TimeSpan s_drainTimeout = TimeSpan.FromSeconds(2);
@@ -13,6 +14,8 @@ internal sealed class SocketAcceptedConnection(SocketConnection connection, EndP
     public override IDuplexPipe Transport => connection;
 
     public override EndPoint? RemoteEndPoint => remoteEndPoint;
+
+    public override ConnectionScheduler? Scheduler => scheduler;
 
     public override async ValueTask CloseAsync()
     {

@@ -1,6 +1,7 @@
 using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
+using FastIo.Transports.Sharding;
 using Pipelines.Sockets.Unofficial;
 
 namespace FastIo.Transports.Hosting;
@@ -76,16 +77,24 @@ internal sealed class SocketConnectionListener : IConnectionListener
                 continue; // e.g. ECONNABORTED: the peer left before accept; keep serving others
             }
 
-            var remote = accepted.RemoteEndPoint;
-            return new SocketAcceptedConnection(Wrap(accepted, _pipeOptions), remote);
+            return Wrap(accepted, _pipeOptions);
         }
     }
 
-    /// <summary>Wraps an accepted socket with zero-length reads: an idle connection holds no receive buffer.</summary>
-    internal static SocketConnection Wrap(Socket socket, PipeOptions pipeOptions)
+    /// <summary>
+    /// Wraps an accepted socket with zero-length reads (an idle connection holds no receive buffer) and an input
+    /// whose reader scheduler follows the shard of the session being served.
+    /// </summary>
+    internal static SocketAcceptedConnection Wrap(Socket socket, PipeOptions sendOptions)
     {
         socket.NoDelay = true;
-        return SocketConnection.Create(socket, pipeOptions, SocketConnectionOptions.ZeroLengthReads);
+        var remote = socket.RemoteEndPoint;
+        var scheduler = new ConnectionScheduler();
+        var receiveOptions = new PipeOptions(
+            sendOptions.Pool, scheduler, sendOptions.WriterScheduler, sendOptions.PauseWriterThreshold, sendOptions.ResumeWriterThreshold,
+            sendOptions.MinimumSegmentSize, useSynchronizationContext: false);
+        var connection = SocketConnection.Create(socket, sendOptions, receiveOptions, SocketConnectionOptions.ZeroLengthReads);
+        return new SocketAcceptedConnection(connection, remote, scheduler);
     }
 
     public ValueTask DisposeAsync()
