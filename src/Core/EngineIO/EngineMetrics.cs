@@ -21,6 +21,7 @@ internal sealed class EngineMetrics : IDisposable
     private readonly Meter _meter;
     private readonly string _path;
     private ShardCounters[] _shards = new ShardCounters[1];
+    private int _nextStart;
 
     public EngineMetrics(string path)
     {
@@ -62,14 +63,20 @@ internal sealed class EngineMetrics : IDisposable
 
     public void MessageSent(int shard) => Interlocked.Increment(ref Slot(shard).Sent);
 
-    /// <summary>The shard with the fewest open sessions (the first of equals), where a new session should go.</summary>
+    /// <summary>
+    /// The shard with the fewest open sessions, where a new session should go. The scan starts at a rotating shard
+    /// and keeps the first of equals: a burst of handshakes that all see the same counts (sessions are counted only
+    /// once opened) is spread round-robin instead of piling onto shard 0.
+    /// </summary>
     public int LeastLoadedShard()
     {
         var shards = _shards;
-        var best = 0;
+        var start = (int)((uint)Interlocked.Increment(ref _nextStart) % (uint)shards.Length);
+        var best = start;
         var bestCount = long.MaxValue;
-        for (var i = 0; i < shards.Length; i++)
+        for (var n = 0; n < shards.Length; n++)
         {
+            var i = start + n < shards.Length ? start + n : start + n - shards.Length;
             var count = Volatile.Read(ref shards[i].Sessions);
             if (count < bestCount)
             {

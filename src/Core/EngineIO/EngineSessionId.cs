@@ -54,15 +54,35 @@ public static class EngineSessionId
             return false;
         }
 
-        // Four characters decode to exactly the three owner bytes.
-        Span<byte> owner = stackalloc byte[RandomOffset];
-        if (!Base64Url.TryDecodeFromChars(sid[..4], owner, out var written) || written != RandomOffset)
+        // Four characters carry exactly the three owner bytes (24 bits). Decoded by hand: Base64Url's TryDecode
+        // throws, rather than returning false, on characters outside the alphabet — and the sid is client input.
+        var bits = 0;
+        foreach (var c in sid)
         {
-            return false;
+            if (SextetOf(c) < 0)
+            {
+                return false;
+            }
         }
 
-        shard = owner[0];
-        node = BinaryPrimitives.ReadUInt16BigEndian(owner[1..]);
+        for (var i = 0; i < 4; i++)
+        {
+            bits = (bits << 6) | SextetOf(sid[i]);
+        }
+
+        shard = bits >> 16;
+        node = bits & 0xFFFF;
         return true;
     }
+
+    /// <summary>The 6-bit value of a base64url character (RFC 4648 §5), or -1.</summary>
+    private static int SextetOf(char c) => c switch
+    {
+        >= 'A' and <= 'Z' => c - 'A',
+        >= 'a' and <= 'z' => c - 'a' + 26,
+        >= '0' and <= '9' => c - '0' + 52,
+        '-' => 62,
+        '_' => 63,
+        _ => -1,
+    };
 }
