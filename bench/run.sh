@@ -6,6 +6,7 @@
 #   bench/run.sh --unpinned      no taskset for either side
 #   extra flags go to the generator: --runs N, --only S1,S4, --servers fastio,node, --out FILE,
 #   --server-env KEY=VALUE (servers otherwise run with their defaults; the generator's tuning is not passed on)
+#   --fastio-args "--shards 1" (extra arguments for fastio bench)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -38,11 +38,11 @@ internal sealed class ServerProcess : IDisposable
     /// <summary>Kernel clock ticks per second of /proc/&lt;pid&gt;/stat times (USER_HZ, 100 on Linux).</summary>
     public static double TicksPerSecond { get; set; } = 100;
 
-    public static async Task<ServerProcess> StartAsync(ServerKind kind, string repoRoot, int port, bool pinned, IReadOnlyDictionary<string, string> environment, CancellationToken cancellationToken)
+    public static async Task<ServerProcess> StartAsync(ServerKind kind, string repoRoot, int port, bool pinned, IReadOnlyDictionary<string, string> environment, string fastIoArguments, CancellationToken cancellationToken)
     {
         var port_ = port.ToString(CultureInfo.InvariantCulture);
         var command = kind == ServerKind.FastIo
-            ? $"'{repoRoot}/src/Server/bin/Release/net10.0/fastio' bench --port {port_} --host 127.0.0.1"
+            ? $"'{repoRoot}/src/Server/bin/Release/net10.0/fastio' bench --port {port_} --host 127.0.0.1 {fastIoArguments}"
             : $"node --expose-gc '{repoRoot}/bench/node-baseline/server.mjs' --port {port_}";
         var log = Path.Combine(Path.GetTempPath(), $"fastio-bench-{kind}-{port_}.log");
 

@@ -50,6 +50,11 @@ internal static class Suite
             Console.WriteLine($"server environment: {key}={value}");
         }
 
+        if (options.FastIoArguments.Length > 0)
+        {
+            Console.WriteLine($"fastio arguments: {options.FastIoArguments}");
+        }
+
         Console.WriteLine($"suite: {(options.Quick ? "quick" : "full")}, {options.Runs} run(s), {(options.Pinned ? "pinned (server core 0, load core 1)" : "unpinned")}, load average {loadBefore}");
         foreach (var (id, run) in s_scenarios)
         {
@@ -117,7 +122,7 @@ internal static class Suite
     private static async Task<Dictionary<string, double>> RunOneAsync(SuiteOptions options, ServerKind kind, int port, Func<ScenarioContext, Task> run)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(options.Quick ? 90 : 600));
-        using var server = await ServerProcess.StartAsync(kind, options.RepoRoot, port, options.Pinned, options.ServerEnvironment, timeout.Token).ConfigureAwait(false);
+        using var server = await ServerProcess.StartAsync(kind, options.RepoRoot, port, options.Pinned, options.ServerEnvironment, options.FastIoArguments, timeout.Token).ConfigureAwait(false);
         var context = new ScenarioContext(server, options.Quick, timeout.Token);
         await run(context).WaitAsync(timeout.Token).ConfigureAwait(false);
         return context.Figures;
