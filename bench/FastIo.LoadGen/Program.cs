@@ -6,7 +6,7 @@ const string Usage = """
     usage: FastIo.LoadGen hold --port 3000 --count 5000 --seconds 60
              (idle clients against a server you started, for heap dumps and profiles)
            FastIo.LoadGen suite [--quick] [--runs 3] [--unpinned] [--only S1,S3] [--servers fastio,node]
-                                [--port 3400] [--repo PATH] [--out table.md] [--server-env KEY=VALUE]
+                                [--port 3400] [--repo PATH] [--out table.md] [--server-env KEY=VALUE] [--fastio-args "--shards 1"]
     """;
 
 if (args.Length == 7 && args[0] == "hold")

@@ -24,6 +24,9 @@ internal sealed class SuiteOptions
     /// <summary>Environment for the servers (experiments such as DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0).</summary>
     public Dictionary<string, string> ServerEnvironment { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>Extra arguments for <c>fastio bench</c> (e.g. <c>--shards 1</c>).</summary>
+    public string FastIoArguments { get; private set; } = string.Empty;
+
     public static SuiteOptions Parse(ReadOnlySpan<string> args)
     {
         var options = new SuiteOptions();
@@ -57,6 +60,9 @@ internal sealed class SuiteOptions
                 case "--server-env":
                     var pair = args[++i].Split('=', 2);
                     options.ServerEnvironment[pair[0]] = pair.Length > 1 ? pair[1] : string.Empty;
+                    break;
+                case "--fastio-args":
+                    options.FastIoArguments = args[++i];
                     break;
                 case "--servers":
                     options.Servers.Clear();

@@ -3,6 +3,8 @@ namespace FastIo.EngineIO;
 /// <summary>Options of an Engine.IO server; the defaults are engine.io 6.6's.</summary>
 public sealed class EngineOptions
 {
+    private int _nodeId;
+
     /// <summary>
     /// Where the server answers. Null (the default) means <c>/engine.io/</c> for a raw Engine.IO application and
     /// <c>/socket.io/</c> for a Socket.IO server.
@@ -50,6 +52,21 @@ public sealed class EngineOptions
 
     /// <summary>The session cookie (off by default) that lets a load balancer stick a client to a node.</summary>
     public SessionCookieOptions? Cookie { get; set; }
+
+    /// <summary>
+    /// This node's id in a cluster (0–65535), written into every sid so that a node receiving a request for a session
+    /// it does not own can tell which node does. Single-node servers leave it at 0.
+    /// </summary>
+    public int NodeId
+    {
+        get => _nodeId;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(value);
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(value, EngineSessionId.MaxNode);
+            _nodeId = value;
+        }
+    }
 
     /// <summary>The clock behind heartbeats and timeouts; tests substitute a fake one.</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;

@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Collections.Concurrent;
-using System.Security.Cryptography;
 using System.Text.Json;
 using FastIo.Timers;
 using Microsoft.Extensions.Logging;
@@ -31,6 +30,7 @@ public sealed partial class EngineServer : IDisposable
         Handler = handler;
         _logger = logger ?? NullLogger<EngineServer>.Instance;
         Timers = new TimerWheel(options.TimeProvider, options.TimerResolution);
+        Metrics = new EngineMetrics(Path);
     }
 
     /// <summary>The options the server was created with.</summary>
@@ -48,6 +48,15 @@ public sealed partial class EngineServer : IDisposable
     internal IEngineHandler Handler { get; }
 
     internal TimerWheel Timers { get; }
+
+    /// <summary>
+    /// Runs work on a session's shard (set by a sharded host): the application hears of a closed session there, whoever
+    /// closed it (the timer wheel on a ping timeout, another shard's broadcast to a slow consumer). Null: where it happens.
+    /// </summary>
+    internal Action<int, Action<object?>, object?>? ShardDispatch { get; set; }
+
+    /// <summary>Per-shard counters; the host sets the shard count before the first session.</summary>
+    internal EngineMetrics Metrics { get; }
 
     /// <summary>Looks up an open session.</summary>
     public bool TryGetSession(string sid, out EngineSession? session)
@@ -124,11 +133,15 @@ public sealed partial class EngineServer : IDisposable
     internal ValueTask<string?> CheckAllowRequestAsync(EngineRequestInfo request, CancellationToken cancellationToken) =>
         Options.AllowRequest is { } allow ? allow(request, cancellationToken) : ValueTask.FromResult<string?>(null);
 
-    /// <summary>Creates, registers and opens a session on <paramref name="transport"/>; the OPEN packet is queued first.</summary>
-    internal EngineSession Handshake(int protocol, EngineTransport transport, EngineRequestInfo request, bool supportsBinary)
+    /// <summary>
+    /// Creates, registers and opens a session on <paramref name="transport"/>, owned by <paramref name="shard"/> (named
+    /// in its sid, see <see cref="EngineSessionId"/>); the OPEN packet is queued first.
+    /// </summary>
+    internal EngineSession Handshake(int protocol, EngineTransport transport, EngineRequestInfo request, bool supportsBinary, int shard = 0)
     {
-        var session = new EngineSession(this, NewId(), protocol, transport, request, supportsBinary);
+        var session = new EngineSession(this, EngineSessionId.Create(shard, Options.NodeId), shard, protocol, transport, request, supportsBinary);
         _sessions[session.Id] = session;
+        Metrics.SessionOpened(shard);
         session.Open();
         if (_logger.IsEnabled(LogLevel.Debug))
         {
@@ -153,6 +166,7 @@ public sealed partial class EngineServer : IDisposable
     {
         if (_sessions.TryRemove(new KeyValuePair<string, EngineSession>(session.Id, session)))
         {
+            Metrics.SessionClosed(session.Shard);
             Log.SessionClosed(_logger, session.Id, session.CloseReason ?? "");
         }
     }
@@ -237,16 +251,12 @@ public sealed partial class EngineServer : IDisposable
         return buffer.WrittenSpan.ToArray();
     }
 
-    /// <summary>A 20-character URL-safe random id (120 bits), the shape of engine.io's base64id.</summary>
-    private static string NewId()
-    {
-        Span<byte> bytes = stackalloc byte[15];
-        RandomNumberGenerator.Fill(bytes);
-        return Convert.ToBase64String(bytes).Replace('+', '-').Replace('/', '_');
-    }
-
     /// <inheritdoc/>
-    public void Dispose() => Timers.Dispose();
+    public void Dispose()
+    {
+        Timers.Dispose();
+        Metrics.Dispose();
+    }
 
     private static partial class Log
     {

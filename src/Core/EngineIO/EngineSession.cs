@@ -24,10 +24,11 @@ public sealed partial class EngineSession
     private string? _closeReason;
     private string? _closingReason;
 
-    internal EngineSession(EngineServer server, string id, int protocol, EngineTransport transport, EngineRequestInfo request, bool supportsBinary)
+    internal EngineSession(EngineServer server, string id, int shard, int protocol, EngineTransport transport, EngineRequestInfo request, bool supportsBinary)
     {
         _server = server;
         Id = id;
+        Shard = shard;
         Protocol = protocol;
         Request = request;
         SupportsBinary = supportsBinary;
@@ -38,6 +39,9 @@ public sealed partial class EngineSession
 
     /// <summary>The session id (<c>sid</c>).</summary>
     public string Id { get; }
+
+    /// <summary>The shard (core) that owns the session, also encoded in <see cref="Id"/>; 0 when the host is not sharded.</summary>
+    public int Shard { get; }
 
     /// <summary>Engine.IO protocol revision: 4, or 3 for old clients.</summary>
     public int Protocol { get; }
@@ -87,8 +91,7 @@ public sealed partial class EngineSession
     {
         lock (SyncRoot)
         {
-            if (State != EngineSessionState.Open ||
-                (onlyIfWritable && (!_transport.IsWritable || _transport.IsCongested)))
+            if (!CanSendLocked(onlyIfWritable))
             {
                 return false;
             }
@@ -105,6 +108,28 @@ public sealed partial class EngineSession
             return true;
         }
     }
+
+    /// <summary>
+    /// Sends a text message whose bytes the session may keep (no copy): the single-target fast path of Socket.IO,
+    /// which encodes a packet straight into one array. Same rules as <see cref="Send(ReadOnlySpan{EngineMessage}, bool)"/>.
+    /// </summary>
+    internal bool SendOwnedText(ReadOnlyMemory<byte> utf8, bool onlyIfWritable)
+    {
+        lock (SyncRoot)
+        {
+            if (!CanSendLocked(onlyIfWritable) || !TryBuffer(new EnginePacket(EnginePacketType.Message, utf8)))
+            {
+                return false;
+            }
+
+            FlushLocked();
+            return true;
+        }
+    }
+
+    /// <summary>Open, and for a volatile message also able to take it right now (lock held).</summary>
+    private bool CanSendLocked(bool onlyIfWritable) =>
+        State == EngineSessionState.Open && (!onlyIfWritable || (_transport.IsWritable && !_transport.IsCongested));
 
     /// <summary>
     /// Whether a message sent now goes straight to the network (a WebSocket that keeps up, or a waiting
@@ -195,6 +220,11 @@ public sealed partial class EngineSession
         }
 
         _writeBuffer.Add(packet);
+        if (packet.Type == EnginePacketType.Message)
+        {
+            _server.Metrics.MessageSent(Shard);
+        }
+
         return true;
     }
 
@@ -240,6 +270,7 @@ public sealed partial class EngineSession
         switch (type)
         {
             case EnginePacketType.Message:
+                _server.Metrics.MessageReceived(Shard);
                 try
                 {
                     _server.Handler.OnMessage(this, data, isBinary);
@@ -345,7 +376,12 @@ public sealed partial class EngineSession
         }
 
         _server.Remove(this);
-        if (SyncRoot.IsHeldByCurrentThread)
+        if (_server.ShardDispatch is { } dispatch)
+        {
+            // On the session's own shard, after the current work item: never under the lock, never on the timer wheel.
+            dispatch(Shard, static s => ((EngineSession)s!).NotifyClosed(), this);
+        }
+        else if (SyncRoot.IsHeldByCurrentThread)
         {
             // Closed from inside a transport call that holds the lock: the application must not run under it,
             // where a handler that touches other sessions could deadlock against them.

@@ -1,6 +1,7 @@
 using System.Text;
 using FastIo.EngineIO;
 using FastIo.Transports.Http;
+using FastIo.Transports.Sharding;
 using FastIo.Transports.WebSockets;
 using Microsoft.Extensions.Logging;
 using HttpMethod = FastIo.Transports.Http.HttpMethod;
@@ -21,10 +22,14 @@ internal sealed partial class EngineHttpApplication
     private readonly WebSocketOptions _webSocketOptions;
     private readonly ILogger _logger;
     private readonly string _path;
+    private readonly ShardSet _shards;
 
-    public EngineHttpApplication(EngineServer engine, WebSocketOptions webSocketOptions, ILogger logger)
+    public EngineHttpApplication(EngineServer engine, ShardSet shards, WebSocketOptions webSocketOptions, ILogger logger)
     {
         _engine = engine;
+        _shards = shards;
+        engine.Metrics.SetShardCount(shards.Count);
+        engine.ShardDispatch = shards.Dispatch;
         _options = engine.Options;
         _webSocketOptions = webSocketOptions;
         _logger = logger;
@@ -41,90 +46,105 @@ internal sealed partial class EngineHttpApplication
     {
         var request = context.Request;
         var response = context.Response;
-        var isUpgrade = request.Headers.ContainsToken("Upgrade", "websocket");
-        if (_options.Cors is { } cors && !isUpgrade)
-        {
-            var origin = request.Headers.Get("Origin");
-            if (WriteCors(cors, origin, request, response))
-            {
-                return; // preflight answered
-            }
-        }
 
+        // Per request, not per connection: a keep-alive connection carries requests of sessions on different shards.
+        // The session's shard is named in its sid; a handshake goes to the shard with the fewest sessions.
         var sid = request.GetQuery("sid");
-        var error = _engine.Verify(
-            request.MethodText, request.GetQuery("EIO"), request.GetQuery("transport"), sid, isUpgrade,
-            out var session, out var protocol);
-        if (error is { } code)
+        var ticket = sid is null ? new HandshakeTicket(_engine.Metrics) : null;
+        try
         {
-            if (code == EngineErrorCode.UnknownSid && !isUpgrade && request.Method == HttpMethod.Get && _engine.WasClosedByClient(sid!))
+            var shard = ticket is null ? _shards.ForSid(sid!) : _shards[ticket.Shard];
+            await context.MoveToShard(shard);
+            var isUpgrade = request.Headers.ContainsToken("Upgrade", "websocket");
+            if (_options.Cors is { } cors && !isUpgrade)
             {
-                // The GET that raced its client's close packet: released with a noop, as it would have been had it
-                // arrived first.
-                context.Response.SetBody(s_noop, "text/plain; charset=UTF-8");
+                var origin = request.Headers.Get("Origin");
+                if (WriteCors(cors, origin, request, response))
+                {
+                    return; // preflight answered
+                }
+            }
+
+            var error = _engine.Verify(
+                request.MethodText, request.GetQuery("EIO"), request.GetQuery("transport"), sid, isUpgrade,
+                out var session, out var protocol);
+            if (error is { } code)
+            {
+                if (code == EngineErrorCode.UnknownSid && !isUpgrade && request.Method == HttpMethod.Get && _engine.WasClosedByClient(sid!))
+                {
+                    // The GET that raced its client's close packet: released with a noop, as it would have been had it
+                    // arrived first.
+                    context.Response.SetBody(s_noop, "text/plain; charset=UTF-8");
+                    return;
+                }
+
+                Reject(context, code, null, isUpgrade);
                 return;
             }
 
-            Reject(context, code, null, isUpgrade);
-            return;
-        }
-
-        if (session is null)
-        {
-            var info = ToRequestInfo(request);
-            var refusal = await _engine.CheckAllowRequestAsync(info, context.RequestAborted).ConfigureAwait(false);
-            if (refusal is not null)
+            if (session is null)
             {
-                Reject(context, EngineErrorCode.Forbidden, refusal, isUpgrade);
+                var info = ToRequestInfo(request);
+                var refusal = await _engine.CheckAllowRequestAsync(info, context.RequestAborted).ConfigureAwait(false);
+                await shard.SwitchTo(); // the application's hook may have completed anywhere
+                if (refusal is not null)
+                {
+                    Reject(context, EngineErrorCode.Forbidden, refusal, isUpgrade);
+                    return;
+                }
+
+                if (isUpgrade)
+                {
+                    await HandleWebSocketAsync(context, null, protocol, info, shard, ticket).ConfigureAwait(false);
+                    return;
+                }
+
+                session = Handshake(protocol, info, shard.Index);
+                ticket?.End();
+                if (_options.Cookie is { } cookie)
+                {
+                    // Only the handshake sets the cookie, as engine.io does.
+                    response.Headers.Add("Set-Cookie", cookie.Format(session.Id));
+                }
+
+                await HandlePollAsync(context, session, shard).ConfigureAwait(false);
                 return;
             }
 
             if (isUpgrade)
             {
-                await HandleWebSocketAsync(context, null, protocol, info).ConfigureAwait(false);
+                await HandleWebSocketAsync(context, session, session.Protocol, null, shard, null).ConfigureAwait(false);
                 return;
             }
 
-            session = Handshake(protocol, info);
-            if (_options.Cookie is { } cookie)
+            switch (request.Method)
             {
-                // Only the handshake sets the cookie, as engine.io does.
-                response.Headers.Add("Set-Cookie", cookie.Format(session.Id));
+                case HttpMethod.Get:
+                    await HandlePollAsync(context, session, shard).ConfigureAwait(false);
+                    break;
+                case HttpMethod.Post:
+                    HandlePost(context, session);
+                    break;
+                default:
+                    Reject(context, EngineErrorCode.BadRequest, null, false);
+                    break;
             }
-
-            await HandlePollAsync(context, session).ConfigureAwait(false);
-            return;
         }
-
-        if (isUpgrade)
+        finally
         {
-            await HandleWebSocketAsync(context, session, session.Protocol, null).ConfigureAwait(false);
-            return;
-        }
-
-        switch (request.Method)
-        {
-            case HttpMethod.Get:
-                await HandlePollAsync(context, session).ConfigureAwait(false);
-                break;
-            case HttpMethod.Post:
-                HandlePost(context, session);
-                break;
-            default:
-                Reject(context, EngineErrorCode.BadRequest, null, false);
-                break;
+            ticket?.End();
         }
     }
 
-    private EngineSession Handshake(int protocol, EngineRequestInfo info)
+    private EngineSession Handshake(int protocol, EngineRequestInfo info, int shard)
     {
         var transport = new PollingTransport(_engine.Timers);
         // v3 clients ask for base64 with b64=1 when they cannot take binary payloads.
         var supportsBinary = QueryStringParser.Get(info.QueryString, "b64") is null;
-        return _engine.Handshake(protocol, transport, info, supportsBinary);
+        return _engine.Handshake(protocol, transport, info, supportsBinary, shard);
     }
 
-    private async ValueTask HandlePollAsync(HttpContext context, EngineSession session)
+    private async ValueTask HandlePollAsync(HttpContext context, EngineSession session, ShardScheduler shard)
     {
         if (session.Transport is not PollingTransport polling)
         {
@@ -144,7 +164,7 @@ internal sealed partial class EngineHttpApplication
         {
             try
             {
-                result = await poll.ConfigureAwait(false);
+                result = await shard.After(poll);
             }
             catch (OperationCanceledException)
             {
@@ -216,7 +236,8 @@ internal sealed partial class EngineHttpApplication
         }
     }
 
-    private async ValueTask HandleWebSocketAsync(HttpContext context, EngineSession? session, int protocol, EngineRequestInfo? info)
+    private async ValueTask HandleWebSocketAsync(
+        HttpContext context, EngineSession? session, int protocol, EngineRequestInfo? info, ShardScheduler shard, HandshakeTicket? ticket)
     {
         var request = context.Request;
         if (!WebSocketHandshake.TryAccept(
@@ -235,16 +256,18 @@ internal sealed partial class EngineHttpApplication
         response.Headers.Add("Connection", "Upgrade");
         response.Headers.Add("Sec-WebSocket-Accept", accept);
         var pipe = await context.AcceptUpgradeAsync().ConfigureAwait(false);
+        await shard.SwitchTo();
 
         var transport = new WebSocketTransport(protocol);
-        var connection = new WebSocketConnection(pipe, transport, _webSocketOptions, _logger, _options.TimeProvider);
+        var connection = new WebSocketConnection(pipe, transport, _webSocketOptions, _logger, _options.TimeProvider, shard);
         transport.Attach(connection);
         if (session is null)
         {
             // Let the 101 leave before the OPEN packet, as it does from Node: clients that attach their message
             // listener only after the WebSocket 'open' event (the v3 suite does) miss a packet that arrives with it.
-            await Task.Yield();
-            _engine.Handshake(protocol, transport, info!, supportsBinary: true);
+            await shard.Yield();
+            _engine.Handshake(protocol, transport, info!, supportsBinary: true, shard.Index);
+            ticket?.End(); // the connection lives on for hours: the session counts by itself now
         }
         else if (!session.TryBeginUpgrade(transport))
         {

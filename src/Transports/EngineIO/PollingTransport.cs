@@ -58,7 +58,9 @@ internal sealed class PollingTransport : EngineTransport
                 return null;
             }
 
-            var pending = new TaskCompletionSource<PollResponse>(TaskCreationOptions.RunContinuationsAsynchronously);
+            // Continuations run on the completing thread, which may hold the session lock: the only awaiter
+            // (EngineHttpApplication, through ShardScheduler.After) just enqueues itself on the session's shard.
+            var pending = new TaskCompletionSource<PollResponse>();
             _pendingGet = pending;
             task = pending.Task;
             session.OnTransportReady(this);

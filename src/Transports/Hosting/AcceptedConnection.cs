@@ -1,5 +1,6 @@
 using System.IO.Pipelines;
 using System.Net;
+using FastIo.Transports.Sharding;
 
 namespace FastIo.Transports.Hosting;
 
@@ -9,6 +10,9 @@ internal abstract class AcceptedConnection
     public abstract IDuplexPipe Transport { get; }
 
     public abstract EndPoint? RemoteEndPoint { get; }
+
+    /// <summary>The reader scheduler of <see cref="Transport"/>'s input when the connection was made retargetable to a shard.</summary>
+    public virtual ConnectionScheduler? Scheduler => null;
 
     /// <summary>
     /// Releases the connection after the application completed <see cref="Transport"/>'s output: what was

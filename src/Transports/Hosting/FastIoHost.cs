@@ -5,6 +5,7 @@ using System.Net.Sockets;
 using FastIo.EngineIO;
 using FastIo.Transports.EngineIO;
 using FastIo.Transports.Http;
+using FastIo.Transports.Sharding;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -16,11 +17,9 @@ namespace FastIo.Transports.Hosting;
 /// </summary>
 public sealed partial class FastIoHost : IAsyncDisposable, IDisposable
 {
-    /// <summary>Socket input: the application's reads resume on the thread pool.</summary>
-    private static readonly PipeOptions s_inputPipe = new(useSynchronizationContext: false);
-
     /// <summary>
-    /// Socket output: the send loop runs inline in the application's flush, so the send syscall happens on the
+    /// Socket output (each connection's input takes its pool and thresholds, with a shard-following reader scheduler
+    /// of its own: <see cref="SocketConnectionListener.Wrap(Socket, PipeOptions)"/>). The send loop runs inline in the application's flush, so the send syscall happens on the
     /// flushing thread without a thread-pool hop (bench/RESULTS.md 2026-11-25: S4 6.05 → 5.78 µs per ack, context
     /// switches per ack 0.42 → 0.30, S3 unchanged; medians of 6 alternating runs on a loaded machine).
     /// </summary>
@@ -28,6 +27,7 @@ public sealed partial class FastIoHost : IAsyncDisposable, IDisposable
 
     private readonly FastIoHostOptions _options;
     private readonly HttpRouter _router;
+    private readonly ShardSet _shards;
     private readonly ILoggerFactory _loggerFactory;
     private readonly List<EngineServer> _engines = new();
     private readonly ILogger _logger;
@@ -52,6 +52,7 @@ public sealed partial class FastIoHost : IAsyncDisposable, IDisposable
         options.WebSocket.MaxMessageBytes = options.Engine.MaxHttpBufferSize;
         _loggerFactory = loggerFactory;
         _router = new HttpRouter(options.HealthPath);
+        _shards = new ShardSet(options.EffectiveShards, loggerFactory.CreateLogger<ShardSet>());
         Engine = Map(options.Engine, handler);
     }
 
@@ -73,9 +74,12 @@ public sealed partial class FastIoHost : IAsyncDisposable, IDisposable
 
         var engine = new EngineServer(engineOptions, handler, _loggerFactory.CreateLogger<EngineServer>());
         _engines.Add(engine);
-        _router.Add(new EngineHttpApplication(engine, _options.WebSocket, _loggerFactory.CreateLogger<EngineHttpApplication>()));
+        _router.Add(new EngineHttpApplication(engine, _shards, _options.WebSocket, _loggerFactory.CreateLogger<EngineHttpApplication>()));
         return engine;
     }
+
+    /// <summary>The number of shards sessions are spread over (see <see cref="FastIoHostOptions.Shards"/>).</summary>
+    public int ShardCount => _shards.Count;
 
     /// <summary>The addresses actually bound (real ports when 0 was asked for); empty before <see cref="StartAsync"/>.</summary>
     public IReadOnlyList<EndPoint> ListeningEndpoints
@@ -105,7 +109,7 @@ public sealed partial class FastIoHost : IAsyncDisposable, IDisposable
         {
             foreach (var endPoint in _options.EffectiveEndpoints())
             {
-                var listener = SocketConnectionListener.Bind(endPoint, _options.Backlog, s_inputPipe, s_outputPipe);
+                var listener = SocketConnectionListener.Bind(endPoint, _options.Backlog, s_outputPipe);
                 _listeners.Add(listener);
                 Log.Listening(_logger, listener.EndPoint.ToString() ?? "");
             }
@@ -184,7 +188,7 @@ public sealed partial class FastIoHost : IAsyncDisposable, IDisposable
     public Task ProcessConnectionAsync(Socket socket, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(socket);
-        return Track(ServeAsync(SocketConnectionListener.Wrap(socket, s_inputPipe, s_outputPipe), cancellationToken));
+        return Track(ServeAsync(SocketConnectionListener.Wrap(socket, s_outputPipe), cancellationToken));
     }
 
     /// <summary>Serves one connection given as a stream (e.g. a TLS stream); the host disposes it.</summary>
@@ -226,7 +230,7 @@ public sealed partial class FastIoHost : IAsyncDisposable, IDisposable
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(_shutdown.Token, cancellationToken);
         try
         {
-            await HttpConnection.RunAsync(connection.Transport, connection.RemoteEndPoint, _router, _options.Http, _logger, linked.Token).ConfigureAwait(false);
+            await HttpConnection.RunAsync(connection.Transport, connection.RemoteEndPoint, _router, _options.Http, _logger, connection.Scheduler, linked.Token).ConfigureAwait(false);
         }
         catch (Exception e)
         {

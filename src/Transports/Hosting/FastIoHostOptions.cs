@@ -8,6 +8,8 @@ namespace FastIo.Transports.Hosting;
 /// <summary>Options of a <see cref="FastIoHost"/>.</summary>
 public sealed class FastIoHostOptions
 {
+    private int? _shards;
+
     /// <summary>Where to listen. Default: port 3000 on every address, IPv6 and IPv4 (dual-stack).</summary>
     public IList<IPEndPoint> Endpoints { get; } = new List<IPEndPoint>();
 
@@ -26,8 +28,30 @@ public sealed class FastIoHostOptions
     /// <summary>How long <see cref="FastIoHost.StopAsync"/> lets sessions take their close packets before cutting connections.</summary>
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// How many shards sessions are spread over; null (the default) means one per core. A shard runs the work of its
+    /// sessions — request and frame processing, handlers, sends — one item at a time on its own scheduler, so a
+    /// handler that blocks stalls the other sessions of its shard: offload blocking work (e.g. <c>Task.Run</c>).
+    /// </summary>
+    public int? Shards
+    {
+        get => _shards;
+        set
+        {
+            if (value is { } count)
+            {
+                ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
+                ArgumentOutOfRangeException.ThrowIfGreaterThan(count, EngineSessionId.MaxShard + 1);
+            }
+
+            _shards = value;
+        }
+    }
+
     /// <summary>The listen backlog.</summary>
     public int Backlog { get; set; } = 1024;
+
+    internal int EffectiveShards => _shards ?? Math.Min(Environment.ProcessorCount, EngineSessionId.MaxShard + 1);
 
     internal IReadOnlyList<IPEndPoint> EffectiveEndpoints() =>
         Endpoints.Count > 0 ? (IReadOnlyList<IPEndPoint>)Endpoints : [new IPEndPoint(IPAddress.IPv6Any, 3000)];

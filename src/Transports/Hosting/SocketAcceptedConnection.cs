@@ -2,6 +2,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
+using FastIo.Transports.Sharding;
 
 namespace FastIo.Transports.Hosting;
 
@@ -27,6 +28,7 @@ internal sealed partial class SocketAcceptedConnection : AcceptedConnection, IDu
     private readonly Socket _socket;
     private readonly Pipe _input;
     private readonly Pipe _output;
+    private readonly ConnectionScheduler? _scheduler;
     private Task? _sending;
 
     /// <param name="socket">A connected stream socket; this connection owns it from now on.</param>
@@ -36,7 +38,8 @@ internal sealed partial class SocketAcceptedConnection : AcceptedConnection, IDu
     /// </param>
     /// <param name="output">Options of the pipe the application writes into; its reader scheduler runs the send loop.</param>
     /// <param name="remoteEndPoint">The peer, read once at accept.</param>
-    public SocketAcceptedConnection(Socket socket, PipeOptions input, PipeOptions output, EndPoint? remoteEndPoint)
+    /// <param name="scheduler">When <paramref name="input"/>'s reader scheduler is one, so that the host can retarget it to a shard.</param>
+    public SocketAcceptedConnection(Socket socket, PipeOptions input, PipeOptions output, EndPoint? remoteEndPoint, ConnectionScheduler? scheduler = null)
     {
         ArgumentNullException.ThrowIfNull(socket);
         ArgumentNullException.ThrowIfNull(input);
@@ -45,11 +48,14 @@ internal sealed partial class SocketAcceptedConnection : AcceptedConnection, IDu
         _input = new Pipe(input);
         _output = new Pipe(output);
         RemoteEndPoint = remoteEndPoint;
+        _scheduler = scheduler;
     }
 
     public override IDuplexPipe Transport => this;
 
     public override EndPoint? RemoteEndPoint { get; }
+
+    public override ConnectionScheduler? Scheduler => _scheduler;
 
     /// <summary>What the peer sent; completed at the peer's FIN (or a reset, which is an ordinary end too).</summary>
     public PipeReader Input => _input.Reader;

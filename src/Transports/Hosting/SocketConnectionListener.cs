@@ -1,6 +1,7 @@
 using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
+using FastIo.Transports.Sharding;
 
 namespace FastIo.Transports.Hosting;
 
@@ -11,13 +12,11 @@ namespace FastIo.Transports.Hosting;
 internal sealed class SocketConnectionListener : IConnectionListener
 {
     private readonly Socket _socket;
-    private readonly PipeOptions _input;
     private readonly PipeOptions _output;
 
-    private SocketConnectionListener(Socket socket, PipeOptions input, PipeOptions output)
+    private SocketConnectionListener(Socket socket, PipeOptions output)
     {
         _socket = socket;
-        _input = input;
         _output = output;
         EndPoint = socket.LocalEndPoint!;
     }
@@ -28,7 +27,7 @@ internal sealed class SocketConnectionListener : IConnectionListener
     /// Binds and listens. <see cref="IPAddress.IPv6Any"/> is bound dual-stack, as Node's <c>listen(port)</c> is,
     /// because Node 20 clients resolve <c>localhost</c> to ::1 first.
     /// </summary>
-    public static SocketConnectionListener Bind(IPEndPoint endPoint, int backlog, PipeOptions input, PipeOptions output)
+    public static SocketConnectionListener Bind(IPEndPoint endPoint, int backlog, PipeOptions output)
     {
         var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
@@ -41,7 +40,7 @@ internal sealed class SocketConnectionListener : IConnectionListener
             socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
             socket.Bind(endPoint);
             socket.Listen(backlog);
-            return new SocketConnectionListener(socket, input, output);
+            return new SocketConnectionListener(socket, output);
         }
         catch
         {
@@ -78,7 +77,7 @@ internal sealed class SocketConnectionListener : IConnectionListener
 
             try
             {
-                return Wrap(accepted, _input, _output);
+                return Wrap(accepted, _output);
             }
             catch (SocketException)
             {
@@ -89,13 +88,28 @@ internal sealed class SocketConnectionListener : IConnectionListener
     }
 
     /// <summary>
-    /// Wraps an accepted socket and starts its receive and send loops. The pipe options are the caller's, per
-    /// connection: <paramref name="input"/>'s reader scheduler is where the application's reads resume,
-    /// <paramref name="output"/>'s reader scheduler runs the send loop.
+    /// Wraps an accepted socket whose input's reader scheduler follows the shard of the session being served (a
+    /// <see cref="ConnectionScheduler"/> of its own); the input pipe otherwise takes <paramref name="output"/>'s pool
+    /// and thresholds.
     /// </summary>
-    internal static SocketAcceptedConnection Wrap(Socket socket, PipeOptions input, PipeOptions output)
+    internal static SocketAcceptedConnection Wrap(Socket socket, PipeOptions output)
     {
-        var connection = new SocketAcceptedConnection(socket, input, output, socket.RemoteEndPoint);
+        var scheduler = new ConnectionScheduler();
+        var input = new PipeOptions(
+            output.Pool, scheduler, output.WriterScheduler, output.PauseWriterThreshold, output.ResumeWriterThreshold,
+            output.MinimumSegmentSize, useSynchronizationContext: false);
+        return Wrap(socket, input, output, scheduler);
+    }
+
+    /// <summary>
+    /// Wraps an accepted socket and starts its receive and send loops. The pipe options are the caller's, per
+    /// connection: <paramref name="input"/>'s reader scheduler is where the application's reads resume (pass it as
+    /// <paramref name="scheduler"/> too when it is a <see cref="ConnectionScheduler"/>), <paramref name="output"/>'s
+    /// reader scheduler runs the send loop.
+    /// </summary>
+    internal static SocketAcceptedConnection Wrap(Socket socket, PipeOptions input, PipeOptions output, ConnectionScheduler? scheduler = null)
+    {
+        var connection = new SocketAcceptedConnection(socket, input, output, socket.RemoteEndPoint, scheduler);
         connection.Start();
         return connection;
     }

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Net;
+using FastIo.Transports.Sharding;
 using Microsoft.Extensions.Logging;
 
 namespace FastIo.Transports.Http;
@@ -51,8 +52,9 @@ internal sealed class HttpConnection
     private ReadResult _heldRead;
     private bool _hasHeldRead;
 
-    private HttpConnection(IDuplexPipe transport, EndPoint? remoteEndPoint, IHttpApplication app, HttpServerOptions options, ILogger logger, CancellationToken shutdown)
+    private HttpConnection(IDuplexPipe transport, EndPoint? remoteEndPoint, IHttpApplication app, HttpServerOptions options, ILogger logger, ConnectionScheduler? scheduler, CancellationToken shutdown)
     {
+        Scheduler = scheduler;
         _transport = transport;
         _input = transport.Input;
         _output = transport.Output;
@@ -72,14 +74,19 @@ internal sealed class HttpConnection
     /// <paramref name="shutdown"/> fires (the current response is finished first). The returned task
     /// always completes successfully; on return both sides of <paramref name="transport"/> are completed.
     /// </summary>
-    public static Task RunAsync(IDuplexPipe transport, EndPoint? remoteEndPoint, IHttpApplication app, HttpServerOptions options, ILogger logger, CancellationToken shutdown)
+    /// <remarks><paramref name="scheduler"/> is the reader scheduler of the input when the host made it retargetable
+    /// (see <see cref="HttpContext.MoveToShard"/>); null for pipes a custom host handed in.</remarks>
+    public static Task RunAsync(IDuplexPipe transport, EndPoint? remoteEndPoint, IHttpApplication app, HttpServerOptions options, ILogger logger, ConnectionScheduler? scheduler, CancellationToken shutdown)
     {
         ArgumentNullException.ThrowIfNull(transport);
         ArgumentNullException.ThrowIfNull(app);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(logger);
-        return new HttpConnection(transport, remoteEndPoint, app, options, logger, shutdown).ProcessAsync();
+        return new HttpConnection(transport, remoteEndPoint, app, options, logger, scheduler, shutdown).ProcessAsync();
     }
+
+    /// <summary>The input pipe's reader scheduler, when retargetable.</summary>
+    internal ConnectionScheduler? Scheduler { get; }
 
     /// <summary>Called by the heartbeat on its timer thread.</summary>
     internal void OnHeartbeat(long nowTicks)

@@ -1,4 +1,5 @@
 using System.IO.Pipelines;
+using FastIo.Transports.Sharding;
 
 namespace FastIo.Transports.Http;
 
@@ -54,6 +55,20 @@ internal sealed class HttpContext
     /// from within HandleAsync; when HandleAsync returns, the connection is closed.
     /// </summary>
     public ValueTask<IDuplexPipe> AcceptUpgradeAsync() => _connection.AcceptUpgradeAsync();
+
+    /// <summary>
+    /// Continues the request on <paramref name="shard"/>, and points the connection's input there so that its next
+    /// reads (the next request, or the frames after a WebSocket upgrade) start on that shard without a hop.
+    /// </summary>
+    public ShardScheduler.SwitchAwaitable MoveToShard(ShardScheduler shard)
+    {
+        if (_connection.Scheduler is { } scheduler)
+        {
+            scheduler.Target = shard;
+        }
+
+        return shard.SwitchTo();
+    }
 
     internal bool IsAborted
     {

@@ -7,7 +7,7 @@ namespace FastIo.Transports.WebSockets;
 
 /// <summary>
 /// Send side: any thread enqueues complete frames under <see cref="_sendLock"/>; a single drain loop (scheduled
-/// on the thread pool when the queue becomes non-empty) copies everything queued into the transport and flushes
+/// on the connection's shard, or the thread pool, when the queue becomes non-empty) copies everything queued into the transport and flushes
 /// once per batch. Scheduling rather than writing inline lets a burst of sends coalesce into one flush.
 /// </summary>
 internal sealed partial class WebSocketConnection
@@ -165,13 +165,24 @@ internal sealed partial class WebSocketConnection
 
         if (schedule)
         {
-            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+            if (_shard is { } shard)
+            {
+                // On the shard, after the work item that sent: a handler's replies and a broadcast's frames for this
+                // connection still coalesce, and the drain costs no thread hop when the sender is on the same shard.
+                shard.Schedule(static s => ((WebSocketConnection)s!).StartDrain(), this);
+            }
+            else
+            {
+                ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+            }
         }
 
         return true;
     }
 
-    void IThreadPoolWorkItem.Execute() => _ = DrainAsync();
+    void IThreadPoolWorkItem.Execute() => StartDrain();
+
+    private void StartDrain() => _ = DrainAsync();
 
     /// <summary>The only writer of the transport: takes everything queued, writes it, flushes once, repeats.</summary>
     private async Task DrainAsync()

@@ -4,6 +4,7 @@ using System.IO.Pipelines;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Unicode;
+using FastIo.Transports.Sharding;
 using Microsoft.Extensions.Logging;
 
 namespace FastIo.Transports.WebSockets;
@@ -38,6 +39,7 @@ internal sealed partial class WebSocketConnection : IThreadPoolWorkItem
     private readonly long _maxMessageBytes;
     private readonly long _maxBufferedSendBytes;
     private readonly TimeSpan _closeTimeout;
+    private readonly ShardScheduler? _shard;
 
     // Receive state: only touched by the receive loop.
     private bool _messageInProgress;
@@ -59,8 +61,11 @@ internal sealed partial class WebSocketConnection : IThreadPoolWorkItem
     private Exception? _sendException;
     private bool _transportCompleted;
 
-    public WebSocketConnection(IDuplexPipe transport, IWebSocketHandler handler, WebSocketOptions options, ILogger logger, TimeProvider? timeProvider = null)
+    /// <remarks><paramref name="shard"/> serves the connection: frames are processed and the send queue drained there.
+    /// Null (tests, standalone use) processes frames where the pipe resumes and drains on the thread pool.</remarks>
+    public WebSocketConnection(IDuplexPipe transport, IWebSocketHandler handler, WebSocketOptions options, ILogger logger, TimeProvider? timeProvider = null, ShardScheduler? shard = null)
     {
+        _shard = shard;
         ArgumentNullException.ThrowIfNull(transport);
         ArgumentNullException.ThrowIfNull(handler);
         ArgumentNullException.ThrowIfNull(options);
@@ -122,6 +127,12 @@ internal sealed partial class WebSocketConnection : IThreadPoolWorkItem
                 try
                 {
                     result = await _input.ReadAsync(CancellationToken.None).ConfigureAwait(false); // cancellation: RequestAbort cancels the read
+                    if (_shard is { IsCurrent: false } shard)
+                    {
+                        // A pipe whose reader scheduler is not the shard's (a custom host's): process frames on the shard
+                        // anyway, after one hop. The host's own connections resume here directly.
+                        await shard.SwitchTo();
+                    }
                 }
                 catch (Exception ex)
                 {

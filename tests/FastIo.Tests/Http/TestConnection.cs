@@ -23,6 +23,7 @@ internal sealed class TestConnection : IAsyncDisposable
             app,
             options,
             NullLogger.Instance,
+            null,
             shutdown);
     }
 

@@ -20,6 +20,7 @@ public class EngineClientInteropTests
         _handler = new TestEchoHandler();
         var options = new FastIoHostOptions
         {
+            Shards = SocketIOInteropServer.InteropShards,
             Engine =
             {
                 PingInterval = TimeSpan.FromMilliseconds(300),

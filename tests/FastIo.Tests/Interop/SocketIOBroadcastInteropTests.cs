@@ -21,6 +21,11 @@ public class SocketIOBroadcastInteropTests
         var result = await server.RunAsync("rooms", Clients.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
         Assert.That(result.GetProperty("clients").GetInt32(), Is.EqualTo(Clients));
+        // The targets live on every shard, in near-equal numbers: each broadcast below crossed from the sender's shard
+        // to all the others.
+        var perShard = server.Sockets.Values.GroupBy(s => s.Client.Session.Shard).Select(g => g.Count()).ToList();
+        Assert.That(perShard, Has.Count.EqualTo(SocketIOInteropServer.InteropShards));
+        Assert.That(perShard, Has.All.InRange(Clients / SocketIOInteropServer.InteropShards - 10, Clients / SocketIOInteropServer.InteropShards + 10));
         // Client i is in rooms r(i % 3) and m(i % 5); client 0 (in r0 and m0) asks for the socket broadcasts.
         var cases = new (string Tag, Func<int, bool> Gets)[]
         {

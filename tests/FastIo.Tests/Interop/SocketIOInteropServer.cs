@@ -23,6 +23,9 @@ internal sealed partial class SocketIOInteropServer : IAsyncDisposable
         Host = host;
     }
 
+    /// <summary>The shard count of the interop servers.</summary>
+    public const int InteropShards = 4;
+
     public SocketIOServer Io { get; }
 
     public FastIoHost Host { get; }
@@ -43,7 +46,9 @@ internal sealed partial class SocketIOInteropServer : IAsyncDisposable
         SocketIOServerOptions? ioOptions = null, Action<FastIoHostOptions>? configureHost = null, Action<SocketIOServer>? configureIo = null)
     {
         var io = new SocketIOServer(ioOptions);
-        var options = new FastIoHostOptions();
+        // Four shards on this 2-core machine: every interop behaviour runs with sessions spread over more shards
+        // than cores, and a test that needs one (or another count) says so through configureHost.
+        var options = new FastIoHostOptions { Shards = InteropShards };
         options.Endpoints.Add(new IPEndPoint(IPAddress.Loopback, 0));
         configureHost?.Invoke(options);
         var host = new FastIoHost(options, io);
