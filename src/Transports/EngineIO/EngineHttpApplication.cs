@@ -1,5 +1,6 @@
 using System.Text;
 using FastIo.EngineIO;
+using FastIo.Transports.Cluster;
 using FastIo.Transports.Http;
 using FastIo.Transports.Sharding;
 using FastIo.Transports.WebSockets;
@@ -23,10 +24,12 @@ internal sealed partial class EngineHttpApplication
     private readonly ILogger _logger;
     private readonly string _path;
     private readonly ShardSet _shards;
+    private readonly NodeForwarder? _forwarder;
 
-    public EngineHttpApplication(EngineServer engine, ShardSet shards, WebSocketOptions webSocketOptions, ILogger logger)
+    public EngineHttpApplication(EngineServer engine, ShardSet shards, WebSocketOptions webSocketOptions, NodeForwarder? forwarder, ILogger logger)
     {
         _engine = engine;
+        _forwarder = forwarder;
         _shards = shards;
         engine.Metrics.SetShardCount(shards.Count);
         _options = engine.Options;
@@ -49,10 +52,20 @@ internal sealed partial class EngineHttpApplication
         // Per request, not per connection: a keep-alive connection carries requests of sessions on different shards.
         // The session's shard is named in its sid; a handshake goes to the shard with the fewest sessions.
         var sid = request.GetQuery("sid");
+        var isUpgrade = request.Headers.ContainsToken("Upgrade", "websocket");
+
+        // Sticky-free multi-node: a session of another node is served by that node, through this one. Off the shards:
+        // relaying touches no session state here. When the owner is gone the request goes on below, where the sid is
+        // unknown, so the client gets the same "Session ID unknown" (with CORS headers) a direct request would get.
+        if (sid is not null && _forwarder is not null && _forwarder.IsForeign(request, sid, out var owner)
+            && await _forwarder.TryForwardAsync(context, sid, owner, isUpgrade).ConfigureAwait(false))
+        {
+            return;
+        }
+
         var shard = sid is not null ? _shards.ForSid(sid) : _shards[_engine.Metrics.LeastLoadedShard()];
         await context.MoveToShard(shard);
 
-        var isUpgrade = request.Headers.ContainsToken("Upgrade", "websocket");
         if (_options.Cors is { } cors && !isUpgrade)
         {
             var origin = request.Headers.Get("Origin");
@@ -283,8 +296,10 @@ internal sealed partial class EngineHttpApplication
         response.SetBody(EngineErrors.JsonBody(code, message), "application/json");
     }
 
-    private static EngineRequestInfo ToRequestInfo(HttpRequest request)
+    private EngineRequestInfo ToRequestInfo(HttpRequest request)
     {
+        // A peer's forwarded request carries the client's address, believed only with the cluster's signature.
+        var remote = _forwarder?.TrustedClient(request, request.GetQuery("sid")) ?? request.RemoteEndPoint;
         var headers = new KeyValuePair<string, string>[request.Headers.Count];
         for (var i = 0; i < headers.Length; i++)
         {
@@ -292,7 +307,7 @@ internal sealed partial class EngineHttpApplication
             headers[i] = new KeyValuePair<string, string>(name, value);
         }
 
-        return new EngineRequestInfo(request.MethodText, request.Target, headers, request.RemoteEndPoint, secure: false);
+        return new EngineRequestInfo(request.MethodText, request.Target, headers, remote, secure: false);
     }
 
     /// <summary>Adds CORS headers; true when the request was a preflight and is fully answered.</summary>
