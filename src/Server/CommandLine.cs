@@ -27,6 +27,9 @@ internal static class CommandLine
                [--redis-mode classic|sharded] [--redis-subscription-mode dynamic|static|dynamic-private]
                [--redis-requests-timeout 5000]: a cluster with FastIo and Node (@socket.io/redis-adapter 8.3)
                servers; without --redis the in-memory adapter is used
+               --forward: sticky-free multi-node (needs --redis): requests for sessions of other nodes are forwarded
+               to their owner, so the load balancer may use round-robin; [--advertise HOST:PORT] (default: the
+               --host address, or 127.0.0.1, with --port) [--forward-timeout 60000] [--forward-connections 1024]
         """;
 
     public static async Task<int> RunAsync(string[] args)
@@ -96,6 +99,7 @@ internal static class CommandLine
             .AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; }));
         var logger = loggerFactory.CreateLogger("fastio");
         await using var redis = await ConnectRedisAsync(flags, ioOptions).ConfigureAwait(false);
+        await using var directory = CreateCluster(flags, redis, options, loggerFactory);
         using var io = new SocketIOServer(ioOptions, loggerFactory);
         configure(io);
         await using var server = new FastIoHost(options, io, loggerFactory);
@@ -151,6 +155,33 @@ internal static class CommandLine
             ? FastIo.Adapters.Redis.RedisAdapter.CreateShardedFactory(redis, adapterOptions)
             : FastIo.Adapters.Redis.RedisAdapter.CreateFactory(redis, adapterOptions);
         return redis;
+    }
+
+    /// <summary>With <c>--forward</c>, registers the node in Redis and forwards requests for other nodes' sessions.</summary>
+    private static FastIo.Adapters.Redis.RedisNodeDirectory? CreateCluster(
+        Dictionary<string, string?> flags, StackExchange.Redis.ConnectionMultiplexer? redis, FastIoHostOptions options, ILoggerFactory loggerFactory)
+    {
+        if (!flags.ContainsKey("forward"))
+        {
+            return null;
+        }
+
+        if (redis is null)
+        {
+            throw new FormatException("--forward needs --redis: the nodes find each other there");
+        }
+
+        var directory = new FastIo.Adapters.Redis.RedisNodeDirectory(
+            redis,
+            new FastIo.Adapters.Redis.RedisNodeDirectoryOptions { Key = flags.TryGetValue("redis-key", out var key) && key is not null ? key : "socket.io" },
+            loggerFactory.CreateLogger<FastIo.Adapters.Redis.RedisNodeDirectory>());
+        options.Cluster = new FastIo.Transports.Cluster.ClusterOptions(directory)
+        {
+            AdvertisedAddress = flags.TryGetValue("advertise", out var advertise) ? advertise : null,
+            ForwardingTimeout = TimeSpan.FromMilliseconds(GetInt(flags, "forward-timeout", 60_000)),
+            MaxConnectionsPerPeer = GetInt(flags, "forward-connections", 1024),
+        };
+        return directory;
     }
 
     private static EngineOptions ConformanceEngine(Dictionary<string, string?> flags) => new()

@@ -166,7 +166,7 @@ internal sealed partial class NodeForwarder : IDisposable
         {
             // Refused, reset or timed out: the owner is dead or wedged. Its sessions are lost to this client, which
             // reconnects (anywhere) on the "Session ID unknown" the caller answers.
-            Log.OwnerUnreachable(_logger, e, owner, address, sid);
+            Log.OwnerUnreachable(_logger, owner, address, sid, e.Message);
             return false;
         }
 
@@ -250,7 +250,8 @@ internal sealed partial class NodeForwarder : IDisposable
         [LoggerMessage(70, LogLevel.Debug, "No live node {Owner} for session {Sid}: answered as unknown")]
         public static partial void OwnerUnknown(ILogger logger, int owner, string sid);
 
-        [LoggerMessage(71, LogLevel.Information, "Node {Owner} at {Address} is unreachable for session {Sid}: answered as unknown")]
-        public static partial void OwnerUnreachable(ILogger logger, Exception exception, int owner, string address, string sid);
+        // The reason without the stack trace: when a node dies, every request for its sessions lands here.
+        [LoggerMessage(71, LogLevel.Information, "Node {Owner} at {Address} is unreachable for session {Sid} ({Reason}): answered as unknown")]
+        public static partial void OwnerUnreachable(ILogger logger, int owner, string address, string sid, string reason);
     }
 }

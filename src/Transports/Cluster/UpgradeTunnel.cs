@@ -48,7 +48,7 @@ internal static partial class UpgradeTunnel
                 return true; // the client is gone: nothing to answer
             }
 
-            Log.Unreachable(logger, e, address);
+            Log.Unreachable(logger, address, e.Message);
             return false;
         }
 
@@ -172,8 +172,8 @@ internal static partial class UpgradeTunnel
         [LoggerMessage(72, LogLevel.Warning, "The directory gave node address {Address}, which is not host:port")]
         public static partial void BadAddress(ILogger logger, string address);
 
-        [LoggerMessage(73, LogLevel.Information, "Node at {Address} is unreachable for a WebSocket upgrade: answered as unknown")]
-        public static partial void Unreachable(ILogger logger, Exception exception, string address);
+        [LoggerMessage(73, LogLevel.Information, "Node at {Address} is unreachable for a WebSocket upgrade ({Reason}): answered as unknown")]
+        public static partial void Unreachable(ILogger logger, string address, string reason);
 
         [LoggerMessage(74, LogLevel.Debug, "A WebSocket tunnel to the owner node broke")]
         public static partial void Broken(ILogger logger, Exception exception);

@@ -1,0 +1,263 @@
+using System.Net;
+using System.Net.WebSockets;
+using System.Text;
+using System.Text.Json;
+using FastIo.Adapters.Redis;
+using FastIo.EngineIO;
+using FastIo.Tests.Redis;
+using FastIo.Transports.Cluster;
+using NUnit.Framework;
+
+namespace FastIo.Tests.Cluster;
+
+/// <summary>
+/// Three in-process nodes sharing a real redis-server, with clients that send every request of a session to the next
+/// node in turn (client-side round-robin): each request that lands on a node that does not own the session is
+/// forwarded to the owner, and nothing is lost or refused.
+/// </summary>
+[TestFixture]
+[NonParallelizable]
+public class ForwardingClusterTests
+{
+    private RedisServer _redis = null!;
+    private List<ClusterNode> _nodes = null!;
+    private HttpClient _http = null!;
+
+    [SetUp]
+    public async Task StartAsync()
+    {
+        _redis = await RedisServer.StartAsync();
+        _nodes = new List<ClusterNode>();
+        for (var i = 0; i < 3; i++)
+        {
+            _nodes.Add(await ClusterNode.StartAsync(_redis));
+        }
+
+        _http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+    }
+
+    [TearDown]
+    public async Task StopAsync()
+    {
+        _http.Dispose();
+        foreach (var node in _nodes)
+        {
+            await node.DisposeAsync();
+        }
+
+        await _redis.DisposeAsync();
+    }
+
+    private string[] Urls => _nodes.Select(n => n.Url).ToArray();
+
+    [Test]
+    public void NodesClaimDistinctIdsThatTheirSidsCarry()
+    {
+        var ids = _nodes.Select(n => n.Directory.NodeId).ToList();
+        Assert.That(ids.Distinct().Count(), Is.EqualTo(3));
+        Assert.That(ids, Has.All.InRange(1, EngineSessionId.MaxNode));
+        Assert.That(_nodes.Select(n => n.Host.Engine.Options.NodeId), Is.EqualTo(ids), "the host set each engine's node id");
+    }
+
+    [Test]
+    public async Task RoundRobinPollingClientsLoseNothingAndAreNeverRefused()
+    {
+        const int Clients = 6;
+        const int Messages = 200;
+        var clients = new List<RoundRobinPollingClient>();
+        try
+        {
+            for (var i = 0; i < Clients; i++)
+            {
+                var client = new RoundRobinPollingClient(_http, Urls, firstNode: i);
+                await client.ConnectAsync();
+                clients.Add(client);
+            }
+
+            Assert.That(clients.Select(c => OwnerOf(c.Sid)).Distinct().Count(), Is.EqualTo(3), "sessions on every node");
+            await Task.WhenAll(clients.Select(async (client, c) =>
+            {
+                for (var n = 0; n < Messages; n++)
+                {
+                    // An acknowledged event and a plain one answered with an event: both directions, every request
+                    // to the next node.
+                    await client.PostAsync($"42{n}[\"message-with-ack\",\"c{c}-{n}\"]", $"42[\"message\",\"m{c}-{n}\"]");
+                    var ack = await client.NextAsync(p => p.StartsWith("43" + n + "[", StringComparison.Ordinal));
+                    Assert.That(ack, Is.EqualTo($"43{n}[\"c{c}-{n}\"]"));
+                    var back = await client.NextAsync(p => p.StartsWith("42[\"message-back\"", StringComparison.Ordinal));
+                    Assert.That(back, Is.EqualTo($"42[\"message-back\",\"m{c}-{n}\"]"), "in order, none lost");
+                }
+            }));
+
+            // A broadcast through the Redis adapter reaches every client, whichever node it is on.
+            await clients[0].PostAsync("42[\"broadcast\"]");
+            foreach (var client in clients)
+            {
+                await client.NextAsync(p => p.StartsWith("42[\"broadcast\"", StringComparison.Ordinal));
+            }
+
+            Assert.That(clients.SelectMany(c => c.Failures), Is.Empty, "no request refused");
+        }
+        finally
+        {
+            foreach (var client in clients)
+            {
+                await client.DisposeAsync();
+            }
+        }
+    }
+
+    [Test]
+    public async Task UpgradeThroughANodeThatDoesNotOwnTheSessionIsTunnelledToTheOwner()
+    {
+        await using var client = new RoundRobinPollingClient(_http, [_nodes[0].Url]);
+        await client.ConnectAsync();
+        Assert.That(OwnerOf(client.Sid), Is.EqualTo(_nodes[0].Directory.NodeId));
+
+        // The upgrade lands on node 1, as a balancer without stickiness may send it. The probe releases the waiting GET
+        // (a noop), after which the client polls no more.
+        client.PausePolling();
+        using var ws = new ClientWebSocket();
+        await ws.ConnectAsync(new Uri($"ws://127.0.0.1:{_nodes[1].Port}/socket.io/?EIO=4&transport=websocket&sid={client.Sid}"), CancellationToken.None);
+        await SendAsync(ws, "2probe");
+        Assert.That(await ReceiveAsync(ws), Is.EqualTo("3probe"));
+        await client.Ended.WaitAsync(TimeSpan.FromSeconds(5));
+        await SendAsync(ws, "5");
+        for (var n = 0; n < 50; n++)
+        {
+            await SendAsync(ws, $"42{n}[\"message-with-ack\",{n}]");
+            Assert.That(await ReceiveAsync(ws), Is.EqualTo($"43{n}[{n}]"));
+        }
+
+        await ws.CloseAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
+        Assert.That(client.Failures, Is.Empty);
+    }
+
+    [Test]
+    public async Task AStoppedNodeEndsOnlyItsOwnSessions()
+    {
+        var clients = new List<RoundRobinPollingClient>();
+        try
+        {
+            for (var i = 0; i < 6; i++)
+            {
+                var client = new RoundRobinPollingClient(_http, Urls, firstNode: i);
+                await client.ConnectAsync();
+                clients.Add(client);
+            }
+
+            // As a balancer's health check would: node 2 gets no more requests from clients, then it stops. Each
+            // client's next GET goes to the others once one answer has come back through its current one.
+            var stopped = _nodes[2];
+            var stoppedId = stopped.Directory.NodeId;
+            var survivors = new[] { _nodes[0].Url, _nodes[1].Url };
+            foreach (var client in clients)
+            {
+                client.UseNodes(survivors);
+                await client.PostAsync("42100[\"message-with-ack\"]");
+                await client.NextAsync(p => p.StartsWith("43100[", StringComparison.Ordinal));
+            }
+
+            await stopped.StopAsync();
+
+            foreach (var client in clients)
+            {
+                if (OwnerOf(client.Sid) == stoppedId)
+                {
+                    // Its session is gone: whichever node the request reaches answers "Session ID unknown", so the
+                    // client knows to reconnect. (Its poll loop may have received the close packet first.)
+                    var answer = await SendWithSidAsync(survivors[0], client.Sid);
+                    Assert.That(answer.Status, Is.EqualTo(HttpStatusCode.BadRequest));
+                    Assert.That(answer.Body, Is.EqualTo("{\"code\":1,\"message\":\"Session ID unknown\"}"));
+                    answer = await SendWithSidAsync(survivors[1], client.Sid);
+                    Assert.That(answer.Status, Is.EqualTo(HttpStatusCode.BadRequest));
+                }
+            }
+
+            // The others go on.
+            foreach (var client in clients.Where(c => OwnerOf(c.Sid) != stoppedId))
+            {
+                for (var n = 0; n < 20; n++)
+                {
+                    await client.PostAsync($"42{n}[\"message-with-ack\",{n}]");
+                    await client.NextAsync(p => p.StartsWith($"43{n}[", StringComparison.Ordinal));
+                }
+            }
+
+            Assert.That(clients.Where(c => OwnerOf(c.Sid) != stoppedId).SelectMany(c => c.Failures), Is.Empty);
+        }
+        finally
+        {
+            foreach (var client in clients)
+            {
+                await client.DisposeAsync();
+            }
+        }
+    }
+
+    [Test]
+    public async Task AForwardedRequestIsNeverForwardedAgain()
+    {
+        // A sid of node 1 sent to node 0 with the forwarding marker (as if node 1 had relayed it to node 0 because of a
+        // stale directory): node 0 answers as a node that does not know the sid, instead of bouncing it back.
+        await using var client = new RoundRobinPollingClient(_http, [_nodes[1].Url]);
+        await client.ConnectAsync();
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"{_nodes[0].Url}/socket.io/?EIO=4&transport=polling&sid={client.Sid}");
+        request.Headers.Add(ForwardedHeaders.ForwardedBy, "1");
+        using var response = await _http.SendAsync(request);
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+        Assert.That(await response.Content.ReadAsStringAsync(), Is.EqualTo("{\"code\":1,\"message\":\"Session ID unknown\"}"));
+    }
+
+    [Test]
+    public async Task TheClientAddressOfAForwardedRequestIsBelievedOnlyWhenSigned()
+    {
+        var key = _nodes[0].Directory.ClusterKey.ToArray();
+
+        // Forged: the fields without a valid signature are ignored; the handshake sees the real peer.
+        var forged = await HandshakeWithFieldsAsync(_nodes[0].Url, "203.0.113.9:4444", "AAAA");
+        Assert.That(forged, Does.Not.Contain("203.0.113.9"));
+
+        // Signed with the cluster key, as a peer does: the handshake sees the client's address.
+        var signature = ForwardedHeaders.Sign(key, "7", "203.0.113.9:4444", null);
+        var signed = await HandshakeWithFieldsAsync(_nodes[0].Url, "203.0.113.9:4444", signature);
+        Assert.That(signed, Is.EqualTo("203.0.113.9:4444"));
+    }
+
+    /// <summary>A handshake carrying forwarding fields; returns the address the Socket.IO handshake recorded.</summary>
+    private async Task<string> HandshakeWithFieldsAsync(string url, string client, string signature)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"{url}/socket.io/?EIO=4&transport=polling");
+        request.Headers.Add(ForwardedHeaders.ForwardedBy, "7");
+        request.Headers.Add(ForwardedHeaders.Client, client);
+        request.Headers.Add(ForwardedHeaders.Signature, signature);
+        using var response = await _http.SendAsync(request);
+        var open = await response.Content.ReadAsStringAsync();
+        var sid = JsonDocument.Parse(open.AsMemory(1)).RootElement.GetProperty("sid").GetString()!;
+        Assert.That(_nodes[0].Host.Engine.TryGetSession(sid, out var session), Is.True);
+        return session!.Request.RemoteEndPoint?.ToString() ?? "";
+    }
+
+    private async Task<(HttpStatusCode Status, string Body)> SendWithSidAsync(string node, string sid)
+    {
+        using var response = await _http.GetAsync($"{node}/socket.io/?EIO=4&transport=polling&sid={sid}");
+        return (response.StatusCode, await response.Content.ReadAsStringAsync());
+    }
+
+    private static int OwnerOf(string sid)
+    {
+        Assert.That(EngineSessionId.TryParse(sid, out _, out var node), Is.True);
+        return node;
+    }
+
+    private static Task SendAsync(ClientWebSocket ws, string text) =>
+        ws.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, true, CancellationToken.None);
+
+    private static async Task<string> ReceiveAsync(ClientWebSocket ws)
+    {
+        var buffer = new byte[64 * 1024];
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        var result = await ws.ReceiveAsync(buffer, timeout.Token);
+        return Encoding.UTF8.GetString(buffer, 0, result.Count);
+    }
+}
