@@ -11,11 +11,24 @@ if ! command -v node >/dev/null 2>&1; then
 fi
 (cd tests/interop && npm ci --no-audit --no-fund --silent)
 
-# The Redis adapter tests start their own redis-server on a free port; install the Debian package when missing.
-if ! command -v redis-server >/dev/null 2>&1; then
-  echo "installing redis-server"
-  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server) >/tmp/fastio-redis-install.log 2>&1 \
-    || { cat /tmp/fastio-redis-install.log; echo "could not install redis-server"; exit 1; }
+# The Redis adapter tests start their own redis-server on a free port, the deploy tests their own nginx and HAProxy
+# (tests/FastIo.Tests/Deploy); install the Debian packages that are missing. The tests never use the system services,
+# so a policy-rc.d (when the machine has none) keeps the packages from starting them: no server appears on port 80
+# or 6379, and a machine without systemd installs as well.
+have() { command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ]; }
+missing=()
+for package in redis-server nginx haproxy; do have "$package" || missing+=("$package"); done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing ${missing[*]}"
+  policy_added=
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d && policy_added=1
+  fi
+  install_status=0
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}") >/tmp/fastio-install.log 2>&1 \
+    || install_status=$?
+  if [ -n "$policy_added" ]; then rm -f /usr/sbin/policy-rc.d; fi
+  if [ "$install_status" -ne 0 ]; then cat /tmp/fastio-install.log; echo "could not install ${missing[*]}"; exit 1; fi
 fi
 
 dotnet build FastIo.sln -c Release -nologo -clp:ErrorsOnly

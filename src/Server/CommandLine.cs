@@ -16,7 +16,7 @@ internal static class CommandLine
 {
     private const string Usage = """
         usage:
-          fastio serve       [--port 3000] [--host ADDRESS] [--allow-eio3] [--log-level Information] [REDIS]
+          fastio serve       [--port 3000] [--host ADDRESS] [--allow-eio3] [--log-level Information] [BALANCER] [REDIS]
                              Socket.IO on /socket.io/: clients join/leave rooms and emit to rooms they are in
           fastio conformance [--port 3000] [--ping-interval 300] [--ping-timeout 200] [--allow-eio3] [--log-level Warning] [REDIS]
                              the official suites' application: Engine.IO echo on /engine.io/, Socket.IO on /socket.io/
@@ -27,8 +27,11 @@ internal static class CommandLine
                [--redis-mode classic|sharded] [--redis-subscription-mode dynamic|static|dynamic-private]
                [--redis-requests-timeout 5000]: a cluster with FastIo and Node (@socket.io/redis-adapter 8.3)
                servers; without --redis the in-memory adapter is used
-               --forward: sticky-free multi-node (needs --redis): requests for sessions of other nodes are forwarded
-               to their owner, so the load balancer may use round-robin; [--advertise HOST:PORT] (default: the
+        BALANCER (docs/deploy.md): [--cookie [NAME]] sets the session cookie (name io by default) on the handshake
+               for sticky balancers, with [--cookie-same-site Lax|Strict|None] [--cookie-secure];
+               [--cors-origin ORIGIN[,ORIGIN...]] allows those origins with credentials (cookies)
+        STICKY-FREE (needs REDIS): --forward: requests for sessions of other nodes are forwarded to their owner, so
+               the balancer may use round-robin; [--advertise HOST:PORT] where peers reach this node (default: the
                --host address, or 127.0.0.1, with --port) [--forward-timeout 60000] [--forward-connections 1024]
         """;
 
@@ -61,6 +64,18 @@ internal static class CommandLine
         {
             case "serve":
                 options.Engine.AllowEIO3 = flags.ContainsKey("allow-eio3");
+                try
+                {
+                    options.Engine.Cookie = SessionCookie(flags);
+                    options.Engine.Cors = CredentialedCors(flags);
+                }
+                catch (FormatException e)
+                {
+                    Console.Error.WriteLine(e.Message);
+                    Console.Error.WriteLine(Usage);
+                    return 2;
+                }
+
                 configure = ServeApp.Configure;
                 break;
             case "bench":
@@ -157,6 +172,69 @@ internal static class CommandLine
         return redis;
     }
 
+    /// <summary>
+    /// <c>--cookie [NAME]</c>: the <c>io</c> cookie a sticky balancer keys on (HAProxy, Traefik in docs/deploy.md).
+    /// A cookie that must cross sites needs <c>--cookie-same-site None --cookie-secure</c>: browsers drop
+    /// <c>SameSite=None</c> without <c>Secure</c>.
+    /// </summary>
+    internal static SessionCookieOptions? SessionCookie(Dictionary<string, string?> flags)
+    {
+        if (!flags.TryGetValue("cookie", out var name))
+        {
+            if (flags.ContainsKey("cookie-same-site") || flags.ContainsKey("cookie-secure"))
+            {
+                throw new FormatException("--cookie-same-site and --cookie-secure need --cookie");
+            }
+
+            return null;
+        }
+
+        var cookie = new SessionCookieOptions { Secure = flags.ContainsKey("cookie-secure") };
+        if (name is not null)
+        {
+            cookie.Name = name;
+        }
+
+        if (flags.TryGetValue("cookie-same-site", out var sameSite))
+        {
+            cookie.SameSite = sameSite switch
+            {
+                "Lax" or "Strict" or "None" => sameSite,
+                _ => throw new FormatException($"--cookie-same-site is Lax, Strict or None, not '{sameSite}'"),
+            };
+        }
+
+        return cookie;
+    }
+
+    /// <summary>
+    /// <c>--cors-origin A,B</c>: CORS for those origins with <c>Access-Control-Allow-Credentials: true</c>, so a page
+    /// on another origin can send the sticky cookie (<c>withCredentials: true</c> on the client). <c>*</c> is refused
+    /// because browsers refuse credentials with it, and reflecting any origin would hand every site the cookie.
+    /// </summary>
+    internal static CorsOptions? CredentialedCors(Dictionary<string, string?> flags)
+    {
+        if (!flags.TryGetValue("cors-origin", out var value))
+        {
+            return null;
+        }
+
+        var origins = new List<string>();
+        foreach (var origin in (value ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (origin == "*")
+            {
+                throw new FormatException("--cors-origin needs the origins themselves: browsers refuse credentials with '*'");
+            }
+
+            origins.Add(origin);
+        }
+
+        return origins.Count == 0
+            ? throw new FormatException("--cors-origin needs at least one origin, e.g. https://app.example.com")
+            : new CorsOptions { Origins = origins, Credentials = true };
+    }
+
     /// <summary>With <c>--forward</c>, registers the node in Redis and forwards requests for other nodes' sessions.</summary>
     private static FastIo.Adapters.Redis.RedisNodeDirectory? CreateCluster(
         Dictionary<string, string?> flags, StackExchange.Redis.ConnectionMultiplexer? redis, FastIoHostOptions options, ILoggerFactory loggerFactory)
@@ -193,7 +271,7 @@ internal static class CommandLine
         AllowEIO3 = flags.ContainsKey("allow-eio3"),
     };
 
-    private static Dictionary<string, string?> ParseFlags(ReadOnlySpan<string> args)
+    internal static Dictionary<string, string?> ParseFlags(ReadOnlySpan<string> args)
     {
         var flags = new Dictionary<string, string?>(StringComparer.Ordinal);
         for (var i = 0; i < args.Length; i++)

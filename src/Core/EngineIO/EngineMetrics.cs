@@ -64,29 +64,34 @@ internal sealed class EngineMetrics : IDisposable
     public void MessageSent(int shard) => Interlocked.Increment(ref Slot(shard).Sent);
 
     /// <summary>
-    /// The shard with the fewest open sessions, where a new session should go. The scan starts at a rotating shard
-    /// and keeps the first of equals: a burst of handshakes that all see the same counts (sessions are counted only
-    /// once opened) is spread round-robin instead of piling onto shard 0.
+    /// Picks the shard with the least load — open sessions plus handshakes routed there and not finished — for a new
+    /// session, and counts the handshake against it until <see cref="EndHandshake"/>. Counting at routing time matters:
+    /// a shard that is slow to run its handshakes would otherwise keep looking empty and attract every new session.
+    /// The scan starts at a rotating shard and keeps the first of equals, so a burst spreads round-robin.
     /// </summary>
-    public int LeastLoadedShard()
+    public int BeginHandshake()
     {
         var shards = _shards;
         var start = (int)((uint)Interlocked.Increment(ref _nextStart) % (uint)shards.Length);
         var best = start;
-        var bestCount = long.MaxValue;
+        var bestLoad = long.MaxValue;
         for (var n = 0; n < shards.Length; n++)
         {
             var i = start + n < shards.Length ? start + n : start + n - shards.Length;
-            var count = Volatile.Read(ref shards[i].Sessions);
-            if (count < bestCount)
+            var load = Volatile.Read(ref shards[i].Sessions) + Volatile.Read(ref shards[i].Handshakes);
+            if (load < bestLoad)
             {
                 best = i;
-                bestCount = count;
+                bestLoad = load;
             }
         }
 
+        Interlocked.Increment(ref shards[best].Handshakes);
         return best;
     }
+
+    /// <summary>The handshake counted by <see cref="BeginHandshake"/> is over (its session, if any, counts by itself now).</summary>
+    public void EndHandshake(int shard) => Interlocked.Decrement(ref Slot(shard).Handshakes);
 
     public void Dispose() => _meter.Dispose();
 
@@ -127,5 +132,8 @@ internal sealed class EngineMetrics : IDisposable
 
         [FieldOffset(16)]
         public long Sent;
+
+        [FieldOffset(24)]
+        public long Handshakes;
     }
 }

@@ -91,8 +91,7 @@ public sealed partial class EngineSession
     {
         lock (SyncRoot)
         {
-            if (State != EngineSessionState.Open ||
-                (onlyIfWritable && (!_transport.IsWritable || _transport.IsCongested)))
+            if (!CanSendLocked(onlyIfWritable))
             {
                 return false;
             }
@@ -109,6 +108,28 @@ public sealed partial class EngineSession
             return true;
         }
     }
+
+    /// <summary>
+    /// Sends a text message whose bytes the session may keep (no copy): the single-target fast path of Socket.IO,
+    /// which encodes a packet straight into one array. Same rules as <see cref="Send(ReadOnlySpan{EngineMessage}, bool)"/>.
+    /// </summary>
+    internal bool SendOwnedText(ReadOnlyMemory<byte> utf8, bool onlyIfWritable)
+    {
+        lock (SyncRoot)
+        {
+            if (!CanSendLocked(onlyIfWritable) || !TryBuffer(new EnginePacket(EnginePacketType.Message, utf8)))
+            {
+                return false;
+            }
+
+            FlushLocked();
+            return true;
+        }
+    }
+
+    /// <summary>Open, and for a volatile message also able to take it right now (lock held).</summary>
+    private bool CanSendLocked(bool onlyIfWritable) =>
+        State == EngineSessionState.Open && (!onlyIfWritable || (_transport.IsWritable && !_transport.IsCongested));
 
     /// <summary>
     /// Whether a message sent now goes straight to the network (a WebSocket that keeps up, or a waiting

@@ -41,7 +41,7 @@ public sealed partial class Socket
         }
 
         NotifyOutgoing(eventName, args);
-        Client.Send(PacketWriter.Event(Namespace.Name, eventName, args, id, Namespace.Server.JsonOptions));
+        Client.SendArray(Namespace.Name, eventName, args, id, volatileFlag: false);
         try
         {
             return timeout == System.Threading.Timeout.InfiniteTimeSpan
@@ -61,8 +61,7 @@ public sealed partial class Socket
     }
 
     /// <summary>Sends the acknowledgement of an event the client emitted.</summary>
-    internal void SendAck(long ackId, object?[] args) =>
-        Client.Send(PacketWriter.Ack(Namespace.Name, ackId, args, Namespace.Server.JsonOptions));
+    internal void SendAck(long ackId, object?[] args) => Client.SendArray(Namespace.Name, null, args, ackId, volatileFlag: false);
 
     /// <summary>
     /// Routes the client's acknowledgement <paramref name="ackId"/> to <paramref name="pending"/>. A socket that is
@@ -100,19 +99,19 @@ public sealed partial class Socket
         }
 
         NotifyOutgoing(eventName, args);
-        var packet = PacketWriter.Event(Namespace.Name, eventName, args, -1, Namespace.Server.JsonOptions);
-        if (Namespace.Server.Options.ConnectionStateRecovery is not null)
+        if (Namespace.Server.Options.ConnectionStateRecovery is null)
+        {
+            Client.SendArray(Namespace.Name, eventName, args, -1, volatileFlag);
+        }
+        else
         {
             // Through the adapter, so that the event is stored and replayed if the client comes back after missing it.
+            var packet = PacketWriter.Event(Namespace.Name, eventName, args, -1, Namespace.Server.JsonOptions);
             _adapter.Broadcast(packet, new BroadcastOptions
             {
                 Rooms = new HashSet<string>(StringComparer.Ordinal) { Id },
                 Volatile = volatileFlag,
             });
-        }
-        else
-        {
-            Client.Write(Namespace.Server.Encode(packet), volatileFlag);
         }
 
         return true;

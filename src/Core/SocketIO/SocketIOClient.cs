@@ -110,6 +110,33 @@ internal sealed partial class SocketIOClient
     public bool Write(EngineMessage[] messages, bool volatileFlag) =>
         !_closed && Session.Send(messages, onlyIfWritable: volatileFlag);
 
+    /// <summary>Sends a packet encoded by <see cref="PacketWriter.EncodeJsonText"/> (text, one message, owned by the session).</summary>
+    public bool WriteText(byte[] encoded, bool volatileFlag) => !_closed && Session.SendOwnedText(encoded, volatileFlag);
+
+    /// <summary>
+    /// Sends an EVENT (<paramref name="eventName"/> set) or ACK to this client alone. With the JSON parser and no binary
+    /// arguments it is encoded straight into the one array the session keeps; otherwise through the parser.
+    /// </summary>
+    public bool SendArray(string nsp, string? eventName, ReadOnlySpan<object?> args, long ackId, bool volatileFlag)
+    {
+        SocketPacket? packet;
+        if (_server.Parser is SocketIOJsonParser)
+        {
+            if (PacketWriter.EncodeJsonText(nsp, eventName, args, ackId, _server.JsonOptions, out packet) is { } encoded)
+            {
+                return WriteText(encoded, volatileFlag);
+            }
+        }
+        else
+        {
+            packet = eventName is null
+                ? PacketWriter.Ack(nsp, ackId, args, _server.JsonOptions)
+                : PacketWriter.Event(nsp, eventName, args, ackId, _server.JsonOptions);
+        }
+
+        return Write(_server.Encode(packet!), volatileFlag);
+    }
+
     /// <summary>Disconnects every socket (each gets DISCONNECT), then closes the connection.</summary>
     public void DisconnectAll()
     {

@@ -52,91 +52,99 @@ internal sealed partial class EngineHttpApplication
         // Per request, not per connection: a keep-alive connection carries requests of sessions on different shards.
         // The session's shard is named in its sid; a handshake goes to the shard with the fewest sessions.
         var sid = request.GetQuery("sid");
-        var isUpgrade = request.Headers.ContainsToken("Upgrade", "websocket");
 
         // Sticky-free multi-node: a session of another node is served by that node, through this one. Off the shards:
         // relaying touches no session state here. When the owner is gone the request goes on below, where the sid is
         // unknown, so the client gets the same "Session ID unknown" (with CORS headers) a direct request would get.
         if (sid is not null && _forwarder is not null && _forwarder.IsForeign(request, sid, out var owner)
-            && await _forwarder.TryForwardAsync(context, sid, owner, isUpgrade).ConfigureAwait(false))
+            && await _forwarder.TryForwardAsync(context, sid, owner, request.Headers.ContainsToken("Upgrade", "websocket")).ConfigureAwait(false))
         {
             return;
         }
 
-        var shard = sid is not null ? _shards.ForSid(sid) : _shards[_engine.Metrics.LeastLoadedShard()];
-        await context.MoveToShard(shard);
-
-        if (_options.Cors is { } cors && !isUpgrade)
+        var ticket = sid is null ? new HandshakeTicket(_engine.Metrics) : null;
+        try
         {
-            var origin = request.Headers.Get("Origin");
-            if (WriteCors(cors, origin, request, response))
+            var shard = ticket is null ? _shards.ForSid(sid!) : _shards[ticket.Shard];
+            await context.MoveToShard(shard);
+            var isUpgrade = request.Headers.ContainsToken("Upgrade", "websocket");
+            if (_options.Cors is { } cors && !isUpgrade)
             {
-                return; // preflight answered
+                var origin = request.Headers.Get("Origin");
+                if (WriteCors(cors, origin, request, response))
+                {
+                    return; // preflight answered
+                }
             }
-        }
 
-        var error = _engine.Verify(
-            request.MethodText, request.GetQuery("EIO"), request.GetQuery("transport"), sid, isUpgrade,
-            out var session, out var protocol);
-        if (error is { } code)
-        {
-            if (code == EngineErrorCode.UnknownSid && !isUpgrade && request.Method == HttpMethod.Get && _engine.WasClosedByClient(sid!))
+            var error = _engine.Verify(
+                request.MethodText, request.GetQuery("EIO"), request.GetQuery("transport"), sid, isUpgrade,
+                out var session, out var protocol);
+            if (error is { } code)
             {
-                // The GET that raced its client's close packet: released with a noop, as it would have been had it
-                // arrived first.
-                context.Response.SetBody(s_noop, "text/plain; charset=UTF-8");
+                if (code == EngineErrorCode.UnknownSid && !isUpgrade && request.Method == HttpMethod.Get && _engine.WasClosedByClient(sid!))
+                {
+                    // The GET that raced its client's close packet: released with a noop, as it would have been had it
+                    // arrived first.
+                    context.Response.SetBody(s_noop, "text/plain; charset=UTF-8");
+                    return;
+                }
+
+                Reject(context, code, null, isUpgrade);
                 return;
             }
 
-            Reject(context, code, null, isUpgrade);
-            return;
-        }
-
-        if (session is null)
-        {
-            var info = ToRequestInfo(request);
-            var refusal = await _engine.CheckAllowRequestAsync(info, context.RequestAborted).ConfigureAwait(false);
-            await shard.SwitchTo(); // the application's hook may have completed anywhere
-            if (refusal is not null)
+            if (session is null)
             {
-                Reject(context, EngineErrorCode.Forbidden, refusal, isUpgrade);
+                var info = ToRequestInfo(request);
+                var refusal = await _engine.CheckAllowRequestAsync(info, context.RequestAborted).ConfigureAwait(false);
+                await shard.SwitchTo(); // the application's hook may have completed anywhere
+                if (refusal is not null)
+                {
+                    Reject(context, EngineErrorCode.Forbidden, refusal, isUpgrade);
+                    return;
+                }
+
+                if (isUpgrade)
+                {
+                    await HandleWebSocketAsync(context, null, protocol, info, shard, ticket).ConfigureAwait(false);
+                    return;
+                }
+
+                session = Handshake(protocol, info, shard.Index);
+                ticket?.End();
+                if (_options.Cookie is { } cookie)
+                {
+                    // Only the handshake sets the cookie, as engine.io does.
+                    response.Headers.Add("Set-Cookie", cookie.Format(session.Id));
+                }
+
+                await HandlePollAsync(context, session, shard).ConfigureAwait(false);
                 return;
             }
 
             if (isUpgrade)
             {
-                await HandleWebSocketAsync(context, null, protocol, info, shard).ConfigureAwait(false);
+                await HandleWebSocketAsync(context, session, session.Protocol, null, shard, null).ConfigureAwait(false);
                 return;
             }
 
-            session = Handshake(protocol, info, shard.Index);
-            if (_options.Cookie is { } cookie)
+            switch (request.Method)
             {
-                // Only the handshake sets the cookie, as engine.io does.
-                response.Headers.Add("Set-Cookie", cookie.Format(session.Id));
+                case HttpMethod.Get:
+                    await HandlePollAsync(context, session, shard).ConfigureAwait(false);
+                    break;
+                case HttpMethod.Post:
+                    HandlePost(context, session);
+                    break;
+                default:
+                    Reject(context, EngineErrorCode.BadRequest, null, false);
+                    break;
             }
-
-            await HandlePollAsync(context, session, shard).ConfigureAwait(false);
-            return;
         }
-
-        if (isUpgrade)
+        finally
         {
-            await HandleWebSocketAsync(context, session, session.Protocol, null, shard).ConfigureAwait(false);
-            return;
-        }
-
-        switch (request.Method)
-        {
-            case HttpMethod.Get:
-                await HandlePollAsync(context, session, shard).ConfigureAwait(false);
-                break;
-            case HttpMethod.Post:
-                HandlePost(context, session);
-                break;
-            default:
-                Reject(context, EngineErrorCode.BadRequest, null, false);
-                break;
+            ticket?.End();
         }
     }
 
@@ -240,7 +248,8 @@ internal sealed partial class EngineHttpApplication
         }
     }
 
-    private async ValueTask HandleWebSocketAsync(HttpContext context, EngineSession? session, int protocol, EngineRequestInfo? info, ShardScheduler shard)
+    private async ValueTask HandleWebSocketAsync(
+        HttpContext context, EngineSession? session, int protocol, EngineRequestInfo? info, ShardScheduler shard, HandshakeTicket? ticket)
     {
         var request = context.Request;
         if (!WebSocketHandshake.TryAccept(
@@ -270,6 +279,7 @@ internal sealed partial class EngineHttpApplication
             // listener only after the WebSocket 'open' event (the v3 suite does) miss a packet that arrives with it.
             await shard.Yield();
             _engine.Handshake(protocol, transport, info!, supportsBinary: true, shard.Index);
+            ticket?.End(); // the connection lives on for hours: the session counts by itself now
         }
         else if (!session.TryBeginUpgrade(transport))
         {

@@ -125,6 +125,12 @@ internal sealed class HttpHeaders : IReadOnlyList<(string Name, string Value)>
         _count = 0;
     }
 
+    /// <summary>
+    /// Empties the list for the next request on the same connection but keeps the previous fields' strings, so that
+    /// <see cref="AddParsed"/> can reuse a value that repeats (Host, User-Agent, Accept… on every keep-alive request).
+    /// </summary>
+    public void ClearForReuse() => _count = 0;
+
     /// <summary>Clears and drops the storage too: a connection that upgraded keeps no header array alive.</summary>
     public void Release()
     {
@@ -145,6 +151,26 @@ internal sealed class HttpHeaders : IReadOnlyList<(string Name, string Value)>
     IEnumerator IEnumerable.GetEnumerator() => ((IEnumerable<(string Name, string Value)>)this).GetEnumerator();
 
     /// <summary>Used by the parser, whose input is already validated byte by byte.</summary>
+    /// <summary>
+    /// Appends a parsed field, reusing the value string of the previous request's field at the same position when its
+    /// name (a canonical known name) and bytes are the same — no allocation for headers that repeat.
+    /// </summary>
+    internal void AddParsed(string name, ReadOnlySpan<byte> value)
+    {
+        if (_count == _items.Length)
+        {
+            Array.Resize(ref _items, Math.Max(8, _items.Length * 2));
+        }
+
+        ref var slot = ref _items[_count++];
+        if (slot.Value is { } previous && ReferenceEquals(slot.Name, name) && System.Text.Ascii.Equals(value, previous))
+        {
+            return;
+        }
+
+        slot = (name, value.IsEmpty ? string.Empty : System.Text.Encoding.Latin1.GetString(value));
+    }
+
     internal void AddUnchecked(string name, string value)
     {
         if (_count == _items.Length)

@@ -86,7 +86,7 @@ internal sealed class HttpRequest
         Path = string.Empty;
         QueryString = string.Empty;
         Version = 0;
-        Headers.Clear();
+        Headers.ClearForReuse();
         Body = default;
         KeepAlive = false;
         RemoteEndPoint = remoteEndPoint;
@@ -111,7 +111,7 @@ internal sealed class HttpRequest
     {
         if (value.IndexOfAny('%', '+') < 0)
         {
-            return new string(value);
+            return KnownValue(value) ?? new string(value);
         }
 
         byte[]? rented = null;
@@ -143,6 +143,16 @@ internal sealed class HttpRequest
 
         return result;
     }
+
+    /// <summary>The Engine.IO parameter values every request carries, as literals instead of a new string each time.</summary>
+    private static string? KnownValue(ReadOnlySpan<char> value) => value switch
+    {
+        "4" => "4",
+        "3" => "3",
+        "polling" => "polling",
+        "websocket" => "websocket",
+        _ => null,
+    };
 
     private static bool IsHex(char c) => char.IsAsciiHexDigit(c);
 

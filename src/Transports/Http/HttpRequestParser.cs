@@ -92,7 +92,7 @@ internal sealed class HttpRequestParser
                 return field;
             }
 
-            request.Headers.AddUnchecked(GetHeaderName(name), value.IsEmpty ? string.Empty : Encoding.Latin1.GetString(value));
+            request.Headers.AddParsed(GetHeaderName(name), value);
         }
     }
 

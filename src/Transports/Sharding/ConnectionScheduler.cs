@@ -10,6 +10,10 @@ namespace FastIo.Transports.Sharding;
 /// </summary>
 internal sealed class ConnectionScheduler : PipeScheduler
 {
+    /// <summary>Set by a socket receive loop around the synchronous part of its input flush; consumed by one Schedule.</summary>
+    [ThreadStatic]
+    private static bool t_inlineOnce;
+
     private PipeScheduler _target = ThreadPool;
 
     /// <summary>Where the pipe's continuations run: the thread pool until a request names its shard.</summary>
@@ -19,5 +23,38 @@ internal sealed class ConnectionScheduler : PipeScheduler
         set => Volatile.Write(ref _target, value);
     }
 
-    public override void Schedule(Action<object?> action, object? state) => Target.Schedule(action, state);
+    /// <summary>
+    /// Lets the next continuation this thread schedules on a connection's input run inline: call it right before the
+    /// receive loop's <c>FlushAsync</c> (whose synchronous part schedules the reader) and
+    /// <see cref="EndInlineFlush"/> right after. The socket thread then parses, runs handlers and drains sends itself
+    /// (as the shard's batch) instead of handing every message to another thread.
+    /// </summary>
+    public static void BeginInlineFlush() => t_inlineOnce = true;
+
+    /// <summary>Ends <see cref="BeginInlineFlush"/> (whether or not a continuation was scheduled).</summary>
+    public static void EndInlineFlush() => t_inlineOnce = false;
+
+    public override void Schedule(Action<object?> action, object? state)
+    {
+        var target = Target;
+        if (t_inlineOnce)
+        {
+            // One-shot: anything the inline work schedules on other connections takes the ordinary path.
+            t_inlineOnce = false;
+            if (target is ShardScheduler shard)
+            {
+                shard.RunOrSchedule(action, state);
+                return;
+            }
+
+            if (ReferenceEquals(target, ThreadPool))
+            {
+                // Not routed yet (the first request's head): parse it right here; the request then moves to its shard.
+                action(state);
+                return;
+            }
+        }
+
+        target.Schedule(action, state);
+    }
 }

@@ -56,32 +56,65 @@ internal sealed partial class ShardScheduler : PipeScheduler, IThreadPoolWorkIte
     /// </summary>
     public ResumeAwaitable<T> After<T>(Task<T> task) => new(this, task);
 
+    /// <summary>
+    /// Runs <paramref name="action"/> on the calling thread as this shard's batch when the shard is idle and the
+    /// caller is in no shard's batch — the socket thread that just received a connection's bytes then processes
+    /// them itself, with no hop — and otherwise schedules it like <see cref="Schedule"/>.
+    /// </summary>
+    /// <remarks>Only for callers that hold no lock and can afford to run the whole batch (the socket receive loop).</remarks>
+    public void RunOrSchedule(Action<object?> action, object? state)
+    {
+        if (t_current is null && Interlocked.CompareExchange(ref _scheduled, 1, 0) == 0)
+        {
+            t_current = this;
+            try
+            {
+                Run(new WorkItem(action, state));
+                RunBatch();
+            }
+            finally
+            {
+                t_current = null;
+            }
+
+            return;
+        }
+
+        Schedule(action, state);
+    }
+
     void IThreadPoolWorkItem.Execute()
     {
         var previous = t_current;
         t_current = this;
         try
         {
-            while (true)
-            {
-                while (_queue.TryDequeue(out var item))
-                {
-                    Run(item);
-                }
-
-                Volatile.Write(ref _scheduled, 0);
-
-                // Something enqueued after the last TryDequeue but before the flag dropped saw the flag set and did not
-                // queue a batch: take it on here unless another batch was queued meanwhile.
-                if (_queue.IsEmpty || Interlocked.CompareExchange(ref _scheduled, 1, 0) != 0)
-                {
-                    return;
-                }
-            }
+            RunBatch();
         }
         finally
         {
             t_current = previous;
+        }
+    }
+
+    /// <summary>Runs what is queued until the queue is empty, then lets the shard go idle (the caller owns the flag).</summary>
+    private void RunBatch()
+    {
+        while (true)
+        {
+            while (_queue.TryDequeue(out var item))
+            {
+                Run(item);
+            }
+
+            Volatile.Write(ref _scheduled, 0);
+
+            // Something enqueued after the last TryDequeue but before the flag dropped saw the flag set and did not
+            // queue a batch: take it on here unless another batch was queued meanwhile.
+            if (_queue.IsEmpty || Interlocked.CompareExchange(ref _scheduled, 1, 0) != 0)
+            {
+                return;
+            }
         }
     }
 

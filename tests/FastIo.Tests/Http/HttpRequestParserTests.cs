@@ -93,6 +93,40 @@ public sealed class HttpRequestParserTests
     }
 
     [Test]
+    public void AKeepAliveConnectionReusesHeaderValuesThatRepeat()
+    {
+        // One request object per connection, as HttpConnection uses it: the second request's repeated values are the
+        // very same strings, a changed value is new, and nothing of the first request leaks into the second.
+        var request = new HttpRequest();
+        var parser = new HttpRequestParser(new HttpServerOptions().MaxRequestHeadersBytes);
+        ParseInto(parser, request, "GET /a HTTP/1.1\r\nHost: h\r\nUser-Agent: agent/1.0\r\nAccept: */*\r\n\r\n");
+        var host = request.Headers.Get("Host");
+        var agent = request.Headers.Get("User-Agent");
+        ParseInto(parser, request, "GET /b HTTP/1.1\r\nHost: h\r\nUser-Agent: agent/1.0\r\nAccept: text/plain\r\n\r\n");
+        Assert.Multiple(() =>
+        {
+            Assert.That(request.Headers.Get("Host"), Is.SameAs(host));
+            Assert.That(request.Headers.Get("User-Agent"), Is.SameAs(agent));
+            Assert.That(request.Headers.Get("Accept"), Is.EqualTo("text/plain"));
+            Assert.That(request.Headers.Count, Is.EqualTo(3));
+        });
+
+        ParseInto(parser, request, "GET /c HTTP/1.1\r\nHost: other\r\n\r\n");
+        Assert.That(request.Headers.Get("Host"), Is.EqualTo("other"));
+        Assert.That(request.Headers.Get("User-Agent"), Is.Null, "fields of an earlier request are gone");
+        Assert.That(request.Headers.Count, Is.EqualTo(1));
+    }
+
+    private static void ParseInto(HttpRequestParser parser, HttpRequest request, string text)
+    {
+        request.Reset(null);
+        parser.Reset();
+        var buffer = new System.Buffers.ReadOnlySequence<byte>(Bytes(text));
+        var reader = new System.Buffers.SequenceReader<byte>(buffer);
+        Assert.That(parser.ParseHead(ref reader, request).IsComplete, Is.True);
+    }
+
+    [Test]
     public void LeadingEmptyLineIsIgnored()
     {
         var result = ParserHarness.ParseAll(Bytes("\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n"));

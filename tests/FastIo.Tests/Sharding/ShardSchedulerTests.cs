@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using FastIo.Transports.Sharding;
 using Microsoft.Extensions.Logging.Abstractions;
 using NUnit.Framework;
@@ -89,6 +90,68 @@ public class ShardSchedulerTests
         var value = await shards[1].After(source.Task);
         Assert.That(value, Is.EqualTo(42));
         Assert.That(ShardScheduler.Current, Is.SameAs(shards[1]));
+    }
+
+    [Test]
+    public void RunOrScheduleRunsOnTheCallingThreadOnlyWhenTheShardIsIdle()
+    {
+        var shard = new ShardScheduler(0, NullLogger.Instance);
+        var caller = Environment.CurrentManagedThreadId;
+        int? ranOn = null;
+        var wasCurrent = false;
+        shard.RunOrSchedule(_ => { ranOn = Environment.CurrentManagedThreadId; wasCurrent = shard.IsCurrent; }, null);
+        Assert.That(ranOn, Is.EqualTo(caller), "idle shard: inline");
+        Assert.That(wasCurrent, Is.True, "inline work is the shard's batch");
+        Assert.That(shard.IsCurrent, Is.False, "released afterwards");
+
+        // From inside a batch (of this or another shard) nothing runs inline: it is queued behind the current item.
+        var other = new ShardScheduler(1, NullLogger.Instance);
+        using var done = new ManualResetEventSlim();
+        var order = new ConcurrentQueue<string>();
+        shard.Schedule(_ =>
+        {
+            other.RunOrSchedule(_ => { order.Enqueue("other"); done.Set(); }, null);
+            shard.RunOrSchedule(_ => order.Enqueue("same"), null);
+            order.Enqueue("first");
+        }, null);
+        Assert.That(done.Wait(TimeSpan.FromSeconds(5)), Is.True);
+        SpinWait.SpinUntil(() => order.Count == 3, TimeSpan.FromSeconds(5));
+        Assert.That(order.Where(o => o != "other"), Is.EqualTo(new[] { "first", "same" }), "queued behind the running item");
+    }
+
+    [Test]
+    public void AConnectionRunsOneContinuationInlineAfterBeginInlineFlush()
+    {
+        var shard = new ShardScheduler(0, NullLogger.Instance);
+        var connection = new ConnectionScheduler { Target = shard };
+        var caller = Environment.CurrentManagedThreadId;
+        var threads = new ConcurrentQueue<int>();
+        using var second = new ManualResetEventSlim();
+        ConnectionScheduler.BeginInlineFlush();
+        try
+        {
+            connection.Schedule(_ =>
+            {
+                threads.Enqueue(Environment.CurrentManagedThreadId);
+
+                // Scheduled from the inline work: the one-shot is spent, so this one is queued to the shard.
+                connection.Schedule(_ => { threads.Enqueue(-1); second.Set(); }, null);
+            }, null);
+        }
+        finally
+        {
+            ConnectionScheduler.EndInlineFlush();
+        }
+
+        Assert.That(second.Wait(TimeSpan.FromSeconds(5)), Is.True);
+        Assert.That(threads.ToArray(), Is.EqualTo(new[] { caller, -1 }));
+
+        // Without the flag: queued, never on the caller's thread.
+        int? ranOn = null;
+        using var third = new ManualResetEventSlim();
+        connection.Schedule(_ => { ranOn = Environment.CurrentManagedThreadId; third.Set(); }, null);
+        Assert.That(third.Wait(TimeSpan.FromSeconds(5)), Is.True);
+        Assert.That(ranOn, Is.Not.EqualTo(caller));
     }
 
     [Test]

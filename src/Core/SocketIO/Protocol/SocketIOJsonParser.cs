@@ -36,44 +36,7 @@ internal sealed class SocketIOJsonParser : ISocketPacketParser
         var type = WireType(packet.Type, attachmentCount);
         bool binary = type is SocketPacketType.BinaryEvent or SocketPacketType.BinaryAck;
 
-        // socket.io-parser writes the namespace only when it is not the main one ("/"), always followed by ",".
-        string nsp = packet.Namespace;
-        bool writeNsp = nsp.Length > 0 && nsp != "/";
-        if (writeNsp && (nsp[0] != '/' || nsp.Contains(',', StringComparison.Ordinal)))
-        {
-            throw new ArgumentException($"Namespace '{nsp}' must start with '/' and contain no ','.", nameof(packet));
-        }
-
-        long ackId = packet.AckId;
-        var data = packet.Data.Span;
-        int length = 1
-            + (binary ? DigitCount(attachmentCount) + 1 : 0)
-            + (writeNsp ? Encoding.UTF8.GetByteCount(nsp) + 1 : 0)
-            + (ackId >= 0 ? DigitCount(ackId) : 0)
-            + data.Length;
-
-        var buffer = new byte[length];
-        var span = buffer.AsSpan();
-        span[0] = (byte)('0' + (int)type);
-        int pos = 1;
-        if (binary)
-        {
-            pos += WriteDigits(span[pos..], attachmentCount);
-            span[pos++] = (byte)'-';
-        }
-
-        if (writeNsp)
-        {
-            pos += Encoding.UTF8.GetBytes(nsp, span[pos..]);
-            span[pos++] = (byte)',';
-        }
-
-        if (ackId >= 0)
-        {
-            pos += WriteDigits(span[pos..], ackId);
-        }
-
-        data.CopyTo(span[pos..]);
+        var buffer = EncodeFirst(type, binary, attachmentCount, NamespaceOnWire(packet.Namespace), packet.AckId, packet.Data.Span);
 
         if (attachmentCount == 0)
         {
@@ -88,6 +51,63 @@ internal sealed class SocketIOJsonParser : ISocketPacketParser
         }
 
         return new EncodedPacket(buffer, firstIsBinary: false, copy);
+    }
+
+    /// <summary>
+    /// A text packet without attachments straight from its JSON payload (one exact-size array), for the single-target
+    /// fast path of <see cref="PacketWriter"/>. <paramref name="nsp"/> is as in a packet; it is checked like Encode does.
+    /// </summary>
+    internal static byte[] EncodeText(SocketPacketType type, string nsp, long ackId, ReadOnlySpan<byte> data) =>
+        EncodeFirst(type, binary: false, 0, NamespaceOnWire(nsp), ackId, data);
+
+    /// <summary>socket.io-parser writes the namespace only when it is not the main one ("/"), always followed by ",".</summary>
+    private static string? NamespaceOnWire(string nsp)
+    {
+        if (nsp.Length == 0 || nsp == "/")
+        {
+            return null;
+        }
+
+        if (nsp[0] != '/' || nsp.Contains(',', StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"Namespace '{nsp}' must start with '/' and contain no ','.", nameof(nsp));
+        }
+
+        return nsp;
+    }
+
+    /// <summary>The first message: type, attachment count, namespace (when not the main one), ack id, payload.</summary>
+    private static byte[] EncodeFirst(SocketPacketType type, bool binary, int attachmentCount, string? nsp, long ackId, ReadOnlySpan<byte> data)
+    {
+        int length = 1
+            + (binary ? DigitCount(attachmentCount) + 1 : 0)
+            + (nsp is not null ? Encoding.UTF8.GetByteCount(nsp) + 1 : 0)
+            + (ackId >= 0 ? DigitCount(ackId) : 0)
+            + data.Length;
+
+        var buffer = new byte[length];
+        var span = buffer.AsSpan();
+        span[0] = (byte)('0' + (int)type);
+        int pos = 1;
+        if (binary)
+        {
+            pos += WriteDigits(span[pos..], attachmentCount);
+            span[pos++] = (byte)'-';
+        }
+
+        if (nsp is not null)
+        {
+            pos += Encoding.UTF8.GetBytes(nsp, span[pos..]);
+            span[pos++] = (byte)',';
+        }
+
+        if (ackId >= 0)
+        {
+            pos += WriteDigits(span[pos..], ackId);
+        }
+
+        data.CopyTo(span[pos..]);
+        return buffer;
     }
 
     /// <summary>
