@@ -46,28 +46,27 @@ internal static class ForwardedHeaders
     /// The client's address carried by a request a peer forwarded, when the request is signed with
     /// <paramref name="key"/>; null for any other request (direct, unsigned, forged or with an unreadable address).
     /// </summary>
-    public static IPEndPoint? TrustedClient(HttpHeaders headers, ReadOnlySpan<byte> key, string? sid)
+    public static IPEndPoint? TrustedClient(HttpHeaders headers, ReadOnlySpan<byte> key, string? sid) =>
+        IsSigned(headers, key, sid) && IPEndPoint.TryParse(headers.Get(Client)!, out var endPoint) ? endPoint : null;
+
+    /// <summary>Whether the forwarding fields are all present and signed with <paramref name="key"/>.</summary>
+    public static bool IsSigned(HttpHeaders headers, ReadOnlySpan<byte> key, string? sid)
     {
         var forwardedBy = headers.Get(ForwardedBy);
         var client = headers.Get(Client);
         var signature = headers.Get(Signature);
         if (forwardedBy is null || client is null || signature is null || key.IsEmpty)
         {
-            return null;
+            return false;
         }
 
         Span<byte> expected = stackalloc byte[MacBytes];
         Span<byte> actual = stackalloc byte[MacBytes];
         Mac(key, forwardedBy, client, sid, expected);
-        if (Base64Url.GetMaxDecodedLength(signature.Length) < MacBytes
-            || !Base64Url.TryDecodeFromChars(signature, actual, out var written)
-            || written != MacBytes
-            || !CryptographicOperations.FixedTimeEquals(expected, actual))
-        {
-            return null;
-        }
-
-        return IPEndPoint.TryParse(client, out var endPoint) ? endPoint : null;
+        return Base64Url.GetMaxDecodedLength(signature.Length) >= MacBytes
+            && Base64Url.TryDecodeFromChars(signature, actual, out var written)
+            && written == MacBytes
+            && CryptographicOperations.FixedTimeEquals(expected, actual);
     }
 
     /// <summary>The client address as written into <see cref="Client"/>.</summary>

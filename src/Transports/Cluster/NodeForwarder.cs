@@ -84,6 +84,10 @@ internal sealed partial class NodeForwarder : IDisposable
     public IPEndPoint? TrustedClient(HttpRequest request, string? sid) =>
         ForwardedHeaders.TrustedClient(request.Headers, _directory.ClusterKey.Span, sid);
 
+    /// <summary>Whether <paramref name="request"/> was relayed by a peer node (its forwarding fields are signed).</summary>
+    public bool IsFromPeer(HttpRequest request, string? sid) =>
+        request.Headers.Contains(ForwardedHeaders.ForwardedBy) && ForwardedHeaders.IsSigned(request.Headers, _directory.ClusterKey.Span, sid);
+
     /// <summary>
     /// Forwards the request to node <paramref name="owner"/> and relays its answer; false when the owner is unknown or
     /// unreachable and nothing was answered (the caller then answers as a node that does not know the sid).

@@ -164,7 +164,11 @@ internal sealed partial class EngineHttpApplication
             return;
         }
 
-        var poll = polling.BeginPoll();
+        // A GET relayed by a peer that drops it means the peer went away (it crashed or stopped), not necessarily the
+        // client, which a balancer may already be retrying through another node: the session stays, and the heartbeat
+        // ends it if the client is really gone. A client's own GET that drops closes the session, as in engine.io.
+        var relayed = _forwarder is not null && _forwarder.IsFromPeer(context.Request, session.Id);
+        var poll = polling.BeginPoll(relayed);
         if (poll is null)
         {
             Reject(context, EngineErrorCode.BadRequest, null, false);
@@ -172,7 +176,7 @@ internal sealed partial class EngineHttpApplication
         }
 
         PollResponse result;
-        using (context.RequestAborted.Register(static s => ((AbortState)s!).Abort(), new AbortState(polling, poll)))
+        using (context.RequestAborted.Register(static s => ((AbortState)s!).Abort(), new AbortState(polling, poll, closeSession: !relayed)))
         {
             try
             {
@@ -180,7 +184,11 @@ internal sealed partial class EngineHttpApplication
             }
             catch (OperationCanceledException)
             {
-                return; // the client is gone; nothing to answer
+                // The client went away (then nothing is written), or a newer GET replaced this relayed one (see
+                // PollingTransport.BeginPoll): a noop releases it, should its connection still be there.
+                context.Response.Headers.Add("Cache-Control", "no-store");
+                context.Response.SetBody(s_noop, "text/plain; charset=UTF-8");
+                return;
             }
         }
 
@@ -364,9 +372,9 @@ internal sealed partial class EngineHttpApplication
         return true;
     }
 
-    private sealed class AbortState(PollingTransport polling, Task<PollResponse> poll)
+    private sealed class AbortState(PollingTransport polling, Task<PollResponse> poll, bool closeSession)
     {
-        public void Abort() => polling.AbortPoll(poll);
+        public void Abort() => polling.AbortPoll(poll, closeSession);
     }
 
     private static partial class Log

@@ -196,6 +196,31 @@ public class ForwardingClusterTests
     }
 
     [Test]
+    public async Task ANodeThatStopsWhileRelayingAPollLeavesTheSessionToItsOwner()
+    {
+        await using var client = new RoundRobinPollingClient(_http, [_nodes[0].Url]);
+        await client.ConnectAsync();
+
+        // From now on every request goes through node 1; once an answer comes back, the waiting GET is relayed by it.
+        client.UseNodes([_nodes[1].Url]);
+        await client.PostAsync("421[\"message-with-ack\"]");
+        await client.NextAsync(p => p.StartsWith("431[", StringComparison.Ordinal));
+        await Task.Delay(200);
+
+        // Node 1 stops: the GET it relays is cut (the client sees an error and, behind a balancer, retries elsewhere).
+        await _nodes[1].StopAsync();
+        await client.Ended.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.That(client.Failures, Has.Count.EqualTo(1).And.Some.StartsWith("503 GET"));
+
+        // The owner kept the session: the client goes on through another node.
+        Assert.That(_nodes[0].Host.Engine.TryGetSession(client.Sid, out _), Is.True, "the session survived its relay");
+        client.UseNodes([_nodes[2].Url]);
+        await client.SendAsync(HttpMethod.Post, "422[\"message-with-ack\",\"still here\"]");
+        var answer = await client.SendAsync(HttpMethod.Get, null);
+        Assert.That(answer.Body, Is.EqualTo("432[\"still here\"]"));
+    }
+
+    [Test]
     public async Task AForwardedRequestIsNeverForwardedAgain()
     {
         // A sid of node 1 sent to node 0 with the forwarding marker (as if node 1 had relayed it to node 0 because of a

@@ -27,7 +27,13 @@ internal static class HAProxyConfig
             servers.AppendLine();
         }
 
-        var cookie = stickyCookie ? "cookie io prefix indirect nocache" : "# no stickiness";
+        // Without stickiness a node also relays requests of the others' sessions: when it dies, the polls it was
+        // relaying are retried through another node (the owner keeps the session), but never a POST, which the owner
+        // may already have taken — a duplicate message is worse than a reconnect.
+        var stickiness = stickyCookie ? "cookie io prefix indirect nocache" : """
+            retry-on conn-failure empty-response
+                http-request disable-l7-retry if METH_POST
+            """;
 
         return $$"""
             global
@@ -54,7 +60,7 @@ internal static class HAProxyConfig
                 balance roundrobin
                 option httpchk HEAD /health
                 http-check expect status 200
-                {{cookie}}
+                {{stickiness}}
             {{servers}}
             """;
     }
