@@ -221,6 +221,59 @@ public class ForwardingClusterTests
     }
 
     [Test]
+    public async Task ARetriedRelayedPollReplacesTheOneItsDeadRelayLeftWaiting()
+    {
+        // Two GETs as a peer relays them (signed with the cluster key), the second while the first still waits — as
+        // when a relay died and the balancer retried its GET through another node before the owner noticed.
+        // Without a poll loop, so that nothing else polls this session.
+        var url = $"{_nodes[0].Url}/socket.io/?EIO=4&transport=polling";
+        var open = await _http.GetStringAsync(url);
+        var sid = JsonDocument.Parse(open.AsMemory(1)).RootElement.GetProperty("sid").GetString()!;
+        using (await _http.PostAsync($"{url}&sid={sid}", new StringContent("40")))
+        {
+        }
+
+        Assert.That(await _http.GetStringAsync($"{url}&sid={sid}"), Does.StartWith("40"));
+        await using var client = new RoundRobinPollingClient(_http, [_nodes[0].Url], sid: sid);
+
+        var first = RelayedGetAsync(client.Sid);
+        await Task.Delay(200);
+        Assert.That(first.IsCompleted, Is.False, "the first relayed GET waits");
+        var second = RelayedGetAsync(client.Sid);
+        Assert.That(await first.WaitAsync(TimeSpan.FromSeconds(5)), Is.EqualTo("6"), "released with a noop");
+        await client.SendAsync(HttpMethod.Post, "422[\"message-with-ack\",\"after\"]");
+        Assert.That(await second.WaitAsync(TimeSpan.FromSeconds(5)), Is.EqualTo("432[\"after\"]"), "the newcomer carries what follows");
+        Assert.That(_nodes[0].Host.Engine.TryGetSession(client.Sid, out _), Is.True, "no overlap error");
+
+        // A client's own overlapping GET still closes the session, as in engine.io.
+        var direct = client.SendAsync(HttpMethod.Get, null);
+        await Task.Delay(200);
+        var overlap = await client.SendAsync(HttpMethod.Get, null);
+        Assert.That(overlap.Status, Is.EqualTo(HttpStatusCode.BadRequest));
+        await direct;
+        Assert.That(_nodes[0].Host.Engine.TryGetSession(client.Sid, out _), Is.False);
+    }
+
+    [Test]
+    public async Task AnUpgradeForANodeThatIsGoneIsRefusedAsUnknown()
+    {
+        await using var client = new RoundRobinPollingClient(_http, [_nodes[2].Url]);
+        await client.ConnectAsync();
+        client.PausePolling();
+        await _nodes[2].StopAsync();
+
+        using var tcp = new System.Net.Sockets.TcpClient();
+        await tcp.ConnectAsync(IPAddress.Loopback, _nodes[0].Port);
+        var stream = tcp.GetStream();
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(
+            $"GET /socket.io/?EIO=4&transport=websocket&sid={client.Sid} HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+            "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"));
+        using var reader = new StreamReader(stream, Encoding.ASCII);
+        var answer = await reader.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.That(answer, Does.StartWith("HTTP/1.1 400 ").And.EndWith("Session ID unknown"));
+    }
+
+    [Test]
     public async Task AForwardedRequestIsNeverForwardedAgain()
     {
         // A sid of node 1 sent to node 0 with the forwarding marker (as if node 1 had relayed it to node 0 because of a
@@ -247,6 +300,18 @@ public class ForwardingClusterTests
         var signature = ForwardedHeaders.Sign(key, "7", "203.0.113.9:4444", null);
         var signed = await HandshakeWithFieldsAsync(_nodes[0].Url, "203.0.113.9:4444", signature);
         Assert.That(signed, Is.EqualTo("203.0.113.9:4444"));
+    }
+
+    /// <summary>A GET on node 0 carrying the fields a peer adds when it relays one; returns the body.</summary>
+    private async Task<string> RelayedGetAsync(string sid)
+    {
+        var key = _nodes[0].Directory.ClusterKey.ToArray();
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"{_nodes[0].Url}/socket.io/?EIO=4&transport=polling&sid={sid}");
+        request.Headers.Add(ForwardedHeaders.ForwardedBy, "7");
+        request.Headers.Add(ForwardedHeaders.Client, "127.0.0.1:1");
+        request.Headers.Add(ForwardedHeaders.Signature, ForwardedHeaders.Sign(key, "7", "127.0.0.1:1", sid));
+        using var response = await _http.SendAsync(request);
+        return await response.Content.ReadAsStringAsync();
     }
 
     /// <summary>A handshake carrying forwarding fields; returns the address the Socket.IO handshake recorded.</summary>

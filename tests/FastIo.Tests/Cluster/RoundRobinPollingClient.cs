@@ -23,11 +23,12 @@ internal sealed class RoundRobinPollingClient : IAsyncDisposable
     private volatile bool _paused;
     private Task? _pollLoop;
 
-    public RoundRobinPollingClient(HttpClient http, string[] nodes, int firstNode = 0)
+    public RoundRobinPollingClient(HttpClient http, string[] nodes, int firstNode = 0, string sid = "")
     {
         _http = http;
         _nodes = nodes;
         _next = firstNode;
+        Sid = sid;
     }
 
     /// <summary>From now on, sends requests to these nodes only (the balancer took one out).</summary>
@@ -36,7 +37,7 @@ internal sealed class RoundRobinPollingClient : IAsyncDisposable
     /// <summary>Issues no further GET once the current one is answered (as engine.io-client pauses polling to upgrade).</summary>
     public void PausePolling() => _paused = true;
 
-    /// <summary>The Engine.IO session id.</summary>
+    /// <summary>The Engine.IO session id; given at construction for a session opened by other means (no poll loop then).</summary>
     public string Sid { get; private set; } = "";
 
     /// <summary>Requests answered with anything but 200 ("status body"), in order.</summary>
