@@ -22,6 +22,7 @@ public class ForwardingClusterTests
     private RedisServer _redis = null!;
     private List<ClusterNode> _nodes = null!;
     private HttpClient _http = null!;
+    private List<RoundRobinPollingClient> _clients = null!;
 
     [SetUp]
     public async Task StartAsync()
@@ -34,11 +35,17 @@ public class ForwardingClusterTests
         }
 
         _http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        _clients = new List<RoundRobinPollingClient>();
     }
 
     [TearDown]
     public async Task StopAsync()
     {
+        foreach (var client in _clients)
+        {
+            await client.DisposeAsync();
+        }
+
         _http.Dispose();
         foreach (var node in _nodes)
         {
@@ -64,47 +71,30 @@ public class ForwardingClusterTests
     {
         const int Clients = 6;
         const int Messages = 200;
-        var clients = new List<RoundRobinPollingClient>();
-        try
+        var clients = await ConnectRoundRobinClientsAsync(Clients);
+        Assert.That(clients.Select(c => OwnerOf(c.Sid)).Distinct().Count(), Is.EqualTo(3), "sessions on every node");
+        await Task.WhenAll(clients.Select(async (client, c) =>
         {
-            for (var i = 0; i < Clients; i++)
+            for (var n = 0; n < Messages; n++)
             {
-                var client = new RoundRobinPollingClient(_http, Urls, firstNode: i);
-                await client.ConnectAsync();
-                clients.Add(client);
+                // An acknowledged event and a plain one answered with an event: both directions, every request
+                // to the next node.
+                await client.PostAsync($"42{n}[\"message-with-ack\",\"c{c}-{n}\"]", $"42[\"message\",\"m{c}-{n}\"]");
+                var ack = await client.NextAsync(p => p.StartsWith("43" + n + "[", StringComparison.Ordinal));
+                Assert.That(ack, Is.EqualTo($"43{n}[\"c{c}-{n}\"]"));
+                var back = await client.NextAsync(p => p.StartsWith("42[\"message-back\"", StringComparison.Ordinal));
+                Assert.That(back, Is.EqualTo($"42[\"message-back\",\"m{c}-{n}\"]"), "in order, none lost");
             }
+        }));
 
-            Assert.That(clients.Select(c => OwnerOf(c.Sid)).Distinct().Count(), Is.EqualTo(3), "sessions on every node");
-            await Task.WhenAll(clients.Select(async (client, c) =>
-            {
-                for (var n = 0; n < Messages; n++)
-                {
-                    // An acknowledged event and a plain one answered with an event: both directions, every request
-                    // to the next node.
-                    await client.PostAsync($"42{n}[\"message-with-ack\",\"c{c}-{n}\"]", $"42[\"message\",\"m{c}-{n}\"]");
-                    var ack = await client.NextAsync(p => p.StartsWith("43" + n + "[", StringComparison.Ordinal));
-                    Assert.That(ack, Is.EqualTo($"43{n}[\"c{c}-{n}\"]"));
-                    var back = await client.NextAsync(p => p.StartsWith("42[\"message-back\"", StringComparison.Ordinal));
-                    Assert.That(back, Is.EqualTo($"42[\"message-back\",\"m{c}-{n}\"]"), "in order, none lost");
-                }
-            }));
-
-            // A broadcast through the Redis adapter reaches every client, whichever node it is on.
-            await clients[0].PostAsync("42[\"broadcast\"]");
-            foreach (var client in clients)
-            {
-                await client.NextAsync(p => p.StartsWith("42[\"broadcast\"", StringComparison.Ordinal));
-            }
-
-            Assert.That(clients.SelectMany(c => c.Failures), Is.Empty, "no request refused");
-        }
-        finally
+        // A broadcast through the Redis adapter reaches every client, whichever node it is on.
+        await clients[0].PostAsync("42[\"broadcast\"]");
+        foreach (var client in clients)
         {
-            foreach (var client in clients)
-            {
-                await client.DisposeAsync();
-            }
+            await client.NextAsync(p => p.StartsWith("42[\"broadcast\"", StringComparison.Ordinal));
         }
+
+        Assert.That(clients.SelectMany(c => c.Failures), Is.Empty, "no request refused");
     }
 
     [Test]
@@ -136,63 +126,47 @@ public class ForwardingClusterTests
     [Test]
     public async Task AStoppedNodeEndsOnlyItsOwnSessions()
     {
-        var clients = new List<RoundRobinPollingClient>();
-        try
+        var clients = await ConnectRoundRobinClientsAsync(6);
+
+        // As a balancer's health check would: node 2 gets no more requests from clients, then it stops. Each
+        // client's next GET goes to the others once one answer has come back through its current one.
+        var stopped = _nodes[2];
+        var stoppedId = stopped.Directory.NodeId;
+        var survivors = new[] { _nodes[0].Url, _nodes[1].Url };
+        foreach (var client in clients)
         {
-            for (var i = 0; i < 6; i++)
-            {
-                var client = new RoundRobinPollingClient(_http, Urls, firstNode: i);
-                await client.ConnectAsync();
-                clients.Add(client);
-            }
-
-            // As a balancer's health check would: node 2 gets no more requests from clients, then it stops. Each
-            // client's next GET goes to the others once one answer has come back through its current one.
-            var stopped = _nodes[2];
-            var stoppedId = stopped.Directory.NodeId;
-            var survivors = new[] { _nodes[0].Url, _nodes[1].Url };
-            foreach (var client in clients)
-            {
-                client.UseNodes(survivors);
-                await client.PostAsync("42100[\"message-with-ack\"]");
-                await client.NextAsync(p => p.StartsWith("43100[", StringComparison.Ordinal));
-            }
-
-            await stopped.StopAsync();
-
-            foreach (var client in clients)
-            {
-                if (OwnerOf(client.Sid) == stoppedId)
-                {
-                    // Its session is gone: whichever node the request reaches answers "Session ID unknown", so the
-                    // client knows to reconnect. (Its poll loop may have received the close packet first.)
-                    var answer = await SendWithSidAsync(survivors[0], client.Sid);
-                    Assert.That(answer.Status, Is.EqualTo(HttpStatusCode.BadRequest));
-                    Assert.That(answer.Body, Is.EqualTo("{\"code\":1,\"message\":\"Session ID unknown\"}"));
-                    answer = await SendWithSidAsync(survivors[1], client.Sid);
-                    Assert.That(answer.Status, Is.EqualTo(HttpStatusCode.BadRequest));
-                }
-            }
-
-            // The others go on.
-            foreach (var client in clients.Where(c => OwnerOf(c.Sid) != stoppedId))
-            {
-                for (var n = 0; n < 20; n++)
-                {
-                    await client.PostAsync($"42{n}[\"message-with-ack\",{n}]");
-                    await client.NextAsync(p => p.StartsWith($"43{n}[", StringComparison.Ordinal));
-                }
-            }
-
-            Assert.That(clients.Where(c => OwnerOf(c.Sid) != stoppedId).SelectMany(c => c.Failures), Is.Empty);
+            client.UseNodes(survivors);
+            await client.PostAsync("42100[\"message-with-ack\"]");
+            await client.NextAsync(p => p.StartsWith("43100[", StringComparison.Ordinal));
         }
-        finally
+
+        await stopped.StopAsync();
+
+        foreach (var client in clients)
         {
-            foreach (var client in clients)
+            if (OwnerOf(client.Sid) == stoppedId)
             {
-                await client.DisposeAsync();
+                // Its session is gone: whichever node the request reaches answers "Session ID unknown", so the
+                // client knows to reconnect. (Its poll loop may have received the close packet first.)
+                var answer = await SendWithSidAsync(survivors[0], client.Sid);
+                Assert.That(answer.Status, Is.EqualTo(HttpStatusCode.BadRequest));
+                Assert.That(answer.Body, Is.EqualTo("{\"code\":1,\"message\":\"Session ID unknown\"}"));
+                answer = await SendWithSidAsync(survivors[1], client.Sid);
+                Assert.That(answer.Status, Is.EqualTo(HttpStatusCode.BadRequest));
             }
         }
+
+        // The others go on.
+        foreach (var client in clients.Where(c => OwnerOf(c.Sid) != stoppedId))
+        {
+            for (var n = 0; n < 20; n++)
+            {
+                await client.PostAsync($"42{n}[\"message-with-ack\",{n}]");
+                await client.NextAsync(p => p.StartsWith($"43{n}[", StringComparison.Ordinal));
+            }
+        }
+
+        Assert.That(clients.Where(c => OwnerOf(c.Sid) != stoppedId).SelectMany(c => c.Failures), Is.Empty);
     }
 
     [Test]
@@ -300,6 +274,21 @@ public class ForwardingClusterTests
         var signature = ForwardedHeaders.Sign(key, "7", "203.0.113.9:4444", null);
         var signed = await HandshakeWithFieldsAsync(_nodes[0].Url, "203.0.113.9:4444", signature);
         Assert.That(signed, Is.EqualTo("203.0.113.9:4444"));
+    }
+
+    /// <summary>Connects clients that send each request to the next node, client i starting at node i; disposed at tear-down.</summary>
+    private async Task<List<RoundRobinPollingClient>> ConnectRoundRobinClientsAsync(int count)
+    {
+        var clients = new List<RoundRobinPollingClient>();
+        for (var i = 0; i < count; i++)
+        {
+            var client = new RoundRobinPollingClient(_http, Urls, firstNode: i);
+            _clients.Add(client);
+            await client.ConnectAsync();
+            clients.Add(client);
+        }
+
+        return clients;
     }
 
     /// <summary>A GET on node 0 carrying the fields a peer adds when it relays one; returns the body.</summary>

@@ -10,7 +10,7 @@ namespace FastIo.Tests.Cluster;
 /// <summary>
 /// Sticky-free multi-node for real: three <c>fastio serve --redis … --forward</c> processes behind HAProxy
 /// <c>balance roundrobin</c> (no cookie) or nginx's round robin, with the official socket.io-client 4.8 driven by
-/// tests/interop/rr-clients.mjs. A session's requests reach every node, none is refused, every message arrives in
+/// tests/interop/lb-clients.mjs. A session's requests reach every node, none is refused, every message arrives in
 /// order; when a node is killed its clients reconnect through the balancer.
 /// </summary>
 [TestFixture]
@@ -51,12 +51,7 @@ public class RoundRobinBalancerTests
         }
         catch
         {
-            await TestContext.Out.WriteLineAsync("balancer:\n" + balancer.Output);
-            for (var i = 0; i < cluster.Nodes.Count; i++)
-            {
-                await TestContext.Out.WriteLineAsync($"node {i} ({cluster.Nodes[i].Port}):\n{cluster.Nodes[i].Output}");
-            }
-
+            await cluster.WriteOutputsAsync(balancer);
             throw;
         }
     }
@@ -65,8 +60,8 @@ public class RoundRobinBalancerTests
     {
         const int total = PollingClients + DefaultClients;
         var portOfNode = await NodePortsAsync(cluster);
-        await using var driver = await NodeProcess.StartAsync("rr-clients.mjs", balancer.Url,
-            PollingClients.ToString(CultureInfo.InvariantCulture), DefaultClients.ToString(CultureInfo.InvariantCulture),
+        await using var driver = await NodeProcess.StartAsync("lb-clients.mjs", balancer.Url,
+            PollingClients.ToString(CultureInfo.InvariantCulture), DefaultClients.ToString(CultureInfo.InvariantCulture), "0",
             Messages.ToString(CultureInfo.InvariantCulture));
         var firstReport = await driver.NextReportAsync(s_reportTimeout);
         var first = ClientReport.Read(firstReport, 1);
