@@ -16,7 +16,10 @@ public sealed class ClusterOptions
         Directory = directory;
     }
 
-    /// <summary>Where nodes register and look each other up; the host joins it on start and leaves it on stop.</summary>
+    /// <summary>
+    /// Where nodes register and look each other up; the host joins it in <c>StartAsync</c> and leaves it in
+    /// <c>StopAsync</c>. Connections a custom host hands in before <c>StartAsync</c> are served without forwarding.
+    /// </summary>
     public INodeDirectory Directory { get; }
 
     /// <summary>

@@ -30,6 +30,7 @@ internal sealed partial class NodeForwarder : IDisposable
     private readonly HttpClient _client;
     private readonly ILogger _logger;
     private readonly CancellationToken _shutdown;
+    private volatile bool _joined;
 
     public NodeForwarder(ClusterOptions options, HttpServerOptions http, ILogger logger, CancellationToken shutdown)
     {
@@ -59,8 +60,8 @@ internal sealed partial class NodeForwarder : IDisposable
         };
     }
 
-    /// <summary>This node's id (valid once the host joined the directory).</summary>
-    public int NodeId => _directory.NodeId;
+    /// <summary>Set by the host once it joined the directory; until then nothing is forwarded.</summary>
+    public void OnJoined() => _joined = true;
 
     /// <summary>
     /// Whether <paramref name="request"/> must go to another node: its sid names another node, and it was not
@@ -68,7 +69,8 @@ internal sealed partial class NodeForwarder : IDisposable
     /// </summary>
     public bool IsForeign(HttpRequest request, string sid, out int owner)
     {
-        if (!EngineSessionId.TryParse(sid, out _, out owner) || owner == _directory.NodeId
+        owner = 0;
+        if (!_joined || !EngineSessionId.TryParse(sid, out _, out owner) || owner == _directory.NodeId
             || request.Method == HttpMethod.Options || request.Headers.Contains(ForwardedHeaders.ForwardedBy))
         {
             return false;
@@ -147,11 +149,10 @@ internal sealed partial class NodeForwarder : IDisposable
         message.Headers.TryAddWithoutValidation(ForwardedHeaders.Signature, signature);
 
         HttpResponseMessage answer;
-        byte[] body;
         try
         {
+            // ResponseContentRead: the whole body is read (bounded by MaxResponseBytes) before this returns.
             answer = await _client.SendAsync(message, HttpCompletionOption.ResponseContentRead, context.RequestAborted).ConfigureAwait(false);
-            body = await answer.Content.ReadAsByteArrayAsync(context.RequestAborted).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
@@ -176,6 +177,8 @@ internal sealed partial class NodeForwarder : IDisposable
 
         using (answer)
         {
+            // Already buffered by SendAsync: no I/O left here.
+            var body = await answer.Content.ReadAsByteArrayAsync(CancellationToken.None).ConfigureAwait(false);
             CopyResponse(answer, body, context.Response);
         }
 

@@ -174,7 +174,10 @@ public sealed partial class FastIoHost : IAsyncDisposable, IDisposable
         if (_options.Cluster is { } cluster)
         {
             // Only now: the close packets of this node's polling sessions may still have to travel through peers.
-            await LeaveClusterAsync(cluster, timeout.Token).ConfigureAwait(false);
+            // A budget of its own: closing the sessions may have used up the shutdown timeout already.
+            using var leaving = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            leaving.CancelAfter(_options.ShutdownTimeout);
+            await LeaveClusterAsync(cluster, leaving.Token).ConfigureAwait(false);
         }
 
         await _shutdown.CancelAsync().ConfigureAwait(false);
@@ -238,6 +241,7 @@ public sealed partial class FastIoHost : IAsyncDisposable, IDisposable
             engine.Options.NodeId = cluster.Directory.NodeId;
         }
 
+        _forwarder!.OnJoined();
         Log.JoinedCluster(_logger, cluster.Directory.NodeId, address);
     }
 

@@ -75,9 +75,9 @@ public class RedisNodeDirectoryTests
         var options = new RedisNodeDirectoryOptions
         {
             Key = "t4",
-            // Eight refreshes per TTL: a busy machine may delay a few without the entry lapsing.
-            EntryTtl = TimeSpan.FromMilliseconds(2000),
-            RefreshInterval = TimeSpan.FromMilliseconds(250),
+            // Fifteen refreshes per TTL: a busy machine (the full suite, other builds) may delay several.
+            EntryTtl = TimeSpan.FromMilliseconds(3000),
+            RefreshInterval = TimeSpan.FromMilliseconds(200),
             CacheDuration = TimeSpan.Zero,
         };
         await using var redisA = await _redis.ConnectAsync();
@@ -87,12 +87,12 @@ public class RedisNodeDirectoryTests
         var b = new RedisNodeDirectory(redisB, options);
         await b.JoinAsync("10.0.0.2:3000", CancellationToken.None);
 
-        await Task.Delay(3000); // well past the TTL: both refreshed
+        await Task.Delay(4000); // past the TTL: both refreshed
         Assert.That(await a.ResolveAsync(b.NodeId, CancellationToken.None), Is.EqualTo("10.0.0.2:3000"));
 
         // B "crashes": its connection is gone, so it can neither refresh nor leave.
         await redisB.CloseAsync(allowCommandsToComplete: false);
-        await Task.Delay(3000);
+        await Task.Delay(4500);
         Assert.That(await a.ResolveAsync(b.NodeId, CancellationToken.None), Is.Null, "expired");
         await redisB.DisposeAsync();
     }
