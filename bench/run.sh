@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Runs the scenario suite (performance.md S1–S6) against FastIo and the Node socket.io baseline, alternating,
-# and prints a markdown table of medians and FastIo ÷ Node ratios.
-#   bench/run.sh                 full run, pinned (server core 0, generator core 1), 3 runs each
+# Runs the scenario suite (performance.md S1–S7) against FastIo and the Node socket.io baseline, alternating,
+# and prints a markdown table of medians and FastIo ÷ Node ratios. S7 (cross-node broadcast) needs redis-server.
+#   bench/run.sh                 full run, pinned (server core 0, generator core 1; S7: both nodes on core 0,
+#                                generator and redis-server on core 1), 3 runs each
 #   bench/run.sh --quick         ~2-minute smoke run, 1 run each, small counts (CI: fails if a scenario breaks)
 #   bench/run.sh --unpinned      no taskset for either side
 #   extra flags go to the generator: --runs N, --only S1,S4, --servers fastio,node, --out FILE,

@@ -25,22 +25,20 @@ internal static class BroadcastScenario
         {
             clients = await context.ConnectAsync(receivers, sink, concurrency: 64).ConfigureAwait(false);
             await context.SettleAsync(1_000).ConfigureAwait(false);
-            var one = Trigger(controller, 1);
-            var ten = Trigger(controller, 10);
             long expected = 0;
-            expected = await RoundsAsync(context, controller, one, sink, Math.Max(2, rounds / 10), receivers, expected).ConfigureAwait(false);
-            expected = await RoundsAsync(context, controller, ten, sink, 1, receivers * 10, expected).ConfigureAwait(false);
+            expected = await RoundsAsync(context, [controller], 1, sink, Math.Max(2, rounds / 10), receivers, expected).ConfigureAwait(false);
+            expected = await RoundsAsync(context, [controller], 10, sink, 1, receivers * 10, expected).ConfigureAwait(false);
 
             double cpu = context.Server.CpuSeconds();
             long start = Stopwatch.GetTimestamp();
-            expected = await RoundsAsync(context, controller, one, sink, rounds, receivers, expected).ConfigureAwait(false);
+            expected = await RoundsAsync(context, [controller], 1, sink, rounds, receivers, expected).ConfigureAwait(false);
             double elapsed = ScenarioContext.ElapsedSeconds(start);
             double used = context.Server.CpuSeconds() - cpu;
             context.Report($"S5a CPU per delivery, {label} clients, one at a time (µs)", used * 1e6 / ((double)rounds * receivers));
             context.Report($"S5a deliveries/s, {label} clients", (double)rounds * receivers / elapsed);
 
             cpu = context.Server.CpuSeconds();
-            await RoundsAsync(context, controller, ten, sink, burstRounds, receivers * 10, expected).ConfigureAwait(false);
+            await RoundsAsync(context, [controller], 10, sink, burstRounds, receivers * 10, expected).ConfigureAwait(false);
             used = context.Server.CpuSeconds() - cpu;
             context.Report($"S5b CPU per delivery, {label} clients, bursts of 10 (µs)", used * 1e6 / ((double)burstRounds * receivers * 10));
         }
@@ -51,24 +49,35 @@ internal static class BroadcastScenario
         }
     }
 
-    private static byte[] Trigger(WsClient controller, int count) =>
+    /// <summary>The controller's <c>broadcast(count, data)</c> request with an ack, masked with its key.</summary>
+    public static byte[] Trigger(WsClient controller, int count) =>
         WsFrames.EventWithAck("broadcast", "," + count.ToString(System.Globalization.CultureInfo.InvariantCulture) + s_data, controller.MaskKey);
 
-    private static async Task<long> RoundsAsync(ScenarioContext context, WsClient controller, byte[] trigger, BroadcastSink sink, int rounds, long perRound, long expected)
+    /// <summary>
+    /// Rounds of <paramref name="count"/> broadcasts from the senders in turn, each round delivered everywhere
+    /// (<paramref name="perRound"/> more deliveries) before the next; a round short of its deliveries after 30 s
+    /// fails with the number missing. Returns the deliveries expected so far.
+    /// </summary>
+    public static async Task<long> RoundsAsync(ScenarioContext context, WsClient[] senders, int count, BroadcastSink sink, int rounds, long perRound, long expected)
     {
-        controller.SetAckFrame(trigger);
+        foreach (var sender in senders)
+        {
+            sender.SetAckFrame(Trigger(sender, count));
+        }
+
         for (int r = 0; r < rounds; r++)
         {
             expected += perRound;
             var reached = sink.ExpectAsync(expected);
-            controller.SendWithAck(Stopwatch.GetTimestamp());
+            senders[r % senders.Length].SendWithAck(Stopwatch.GetTimestamp());
             try
             {
                 await reached.WaitAsync(TimeSpan.FromSeconds(30), context.CancellationToken).ConfigureAwait(false);
             }
             catch (TimeoutException)
             {
-                throw new TimeoutException($"broadcast round {r}: {sink.Delivered} of {expected} deliveries");
+                long delivered = sink.Delivered;
+                throw new TimeoutException($"broadcast round {r}: {delivered} of {expected} deliveries, {expected - delivered} missing");
             }
         }
 

@@ -2,10 +2,18 @@ using System.Diagnostics;
 
 namespace FastIo.LoadGen;
 
-/// <summary>One scenario run against one server: the server, the size of the run, and the figures it produced.</summary>
-internal sealed class ScenarioContext(ServerProcess server, bool quick, CancellationToken cancellationToken)
+/// <summary>
+/// One scenario run against one server, or against the nodes of one cluster and their redis-server (S7): the
+/// servers, the size of the run, and the figures it produced.
+/// </summary>
+internal sealed class ScenarioContext(IReadOnlyList<ServerProcess> servers, RedisServer? redis, bool quick, CancellationToken cancellationToken)
 {
-    public ServerProcess Server { get; } = server;
+    /// <summary>The server (the first node of a cluster).</summary>
+    public ServerProcess Server => Servers[0];
+
+    public IReadOnlyList<ServerProcess> Servers { get; } = servers;
+
+    public RedisServer? Redis { get; } = redis;
 
     public bool Quick { get; } = quick;
 
@@ -20,9 +28,13 @@ internal sealed class ScenarioContext(ServerProcess server, bool quick, Cancella
 
     public void Report(string name, double value) => Figures[name] = value;
 
-    public async Task<WsClient[]> ConnectAsync(int count, ClientSink sink, bool viaPolling = false, int concurrency = 32)
+    /// <summary>CPU seconds used so far by all the servers together (both nodes of a cluster).</summary>
+    public double ServerCpuSeconds() => Servers.Sum(s => s.CpuSeconds());
+
+    /// <param name="node">Which server (cluster node) the clients connect to.</param>
+    public async Task<WsClient[]> ConnectAsync(int count, ClientSink sink, bool viaPolling = false, int concurrency = 32, int node = 0)
     {
-        var clients = await Connector.ConnectManyAsync(Server.EndPoint, count, concurrency, viaPolling, NextClientIndex, sink, CancellationToken).ConfigureAwait(false);
+        var clients = await Connector.ConnectManyAsync(Servers[node].EndPoint, count, concurrency, viaPolling, NextClientIndex, sink, CancellationToken).ConfigureAwait(false);
         NextClientIndex += count;
         return clients;
     }

@@ -13,7 +13,7 @@ internal enum ServerKind
 
 /// <summary>
 /// A server under test, started pinned to core 0 (or unpinned) with its output in a log file, and read through
-/// /proc: CPU time (utime+stime, all threads, dead ones included) and resident memory.
+/// /proc: CPU time (utime+stime, all threads, dead ones included), resident memory and context switches.
 /// </summary>
 internal sealed class ServerProcess : IDisposable
 {
@@ -35,31 +35,25 @@ internal sealed class ServerProcess : IDisposable
 
     public int Pid => _process.Id;
 
-    /// <summary>Kernel clock ticks per second of /proc/&lt;pid&gt;/stat times (USER_HZ, 100 on Linux).</summary>
-    public static double TicksPerSecond { get; set; } = 100;
-
-    public static async Task<ServerProcess> StartAsync(ServerKind kind, string repoRoot, int port, bool pinned, IReadOnlyDictionary<string, string> environment, string fastIoArguments, CancellationToken cancellationToken)
+    /// <param name="redisPort">With a port, the server is a cluster node sharing the redis-server there (S7).</param>
+    public static async Task<ServerProcess> StartAsync(ServerKind kind, string repoRoot, int port, bool pinned, IReadOnlyDictionary<string, string> environment, string fastIoArguments, int? redisPort, CancellationToken cancellationToken)
     {
         var port_ = port.ToString(CultureInfo.InvariantCulture);
+        var redis = redisPort?.ToString(CultureInfo.InvariantCulture);
         var command = kind == ServerKind.FastIo
-            ? $"'{repoRoot}/src/Server/bin/Release/net10.0/fastio' bench --port {port_} --host 127.0.0.1 {fastIoArguments}"
-            : $"node --expose-gc '{repoRoot}/bench/node-baseline/server.mjs' --port {port_}";
+            ? $"'{repoRoot}/src/Server/bin/Release/net10.0/fastio' bench --port {port_} --host 127.0.0.1{(redis is null ? string.Empty : " --redis 127.0.0.1:" + redis)} {fastIoArguments}"
+            : $"node --expose-gc '{repoRoot}/bench/node-baseline/server.mjs' --port {port_}{(redis is null ? string.Empty : " --redis " + redis)}";
         var log = Path.Combine(Path.GetTempPath(), $"fastio-bench-{kind}-{port_}.log");
-
-        // exec keeps one pid from bash to the server, so /proc/<pid> is the server itself.
-        var psi = new ProcessStartInfo("bash", ["-c", $"exec {(pinned ? "taskset -c 0 " : string.Empty)}{command} >'{log}' 2>&1"])
+        var process = ChildProcess.Start(command, pinned ? 0 : null, log, env =>
         {
-            UseShellExecute = false,
-        };
-
-        // The generator's own tuning (inline socket completions) must not leak into the server under test: each
-        // server runs with its defaults unless --server-env says otherwise.
-        psi.Environment.Remove("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS");
-        foreach (var (key, value) in environment)
-        {
-            psi.Environment[key] = value;
-        }
-        var process = Process.Start(psi) ?? throw new InvalidOperationException("could not start " + kind);
+            // The generator's own tuning (inline socket completions) must not leak into the server under test: each
+            // server runs with its defaults unless --server-env says otherwise.
+            env.Remove("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS");
+            foreach (var (key, value) in environment)
+            {
+                env[key] = value;
+            }
+        });
         var server = new ServerProcess(process, kind, port, log);
         try
         {
@@ -74,16 +68,7 @@ internal sealed class ServerProcess : IDisposable
     }
 
     /// <summary>CPU seconds used so far.</summary>
-    public double CpuSeconds()
-    {
-        var stat = File.ReadAllText($"/proc/{Pid}/stat");
-        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-
-        // Fields 14 and 15 of proc(5) are utime and stime; the split starts at field 3 (state).
-        long utime = long.Parse(fields[11], CultureInfo.InvariantCulture);
-        long stime = long.Parse(fields[12], CultureInfo.InvariantCulture);
-        return (utime + stime) / TicksPerSecond;
-    }
+    public double CpuSeconds() => ChildProcess.CpuSeconds(Pid);
 
     /// <summary>Resident set size in KiB (VmRSS).</summary>
     public long RssKb()
@@ -128,22 +113,7 @@ internal sealed class ServerProcess : IDisposable
         return total;
     }
 
-    public void Dispose()
-    {
-        try
-        {
-            if (!_process.HasExited)
-            {
-                _process.Kill(entireProcessTree: true);
-                _process.WaitForExit(10_000);
-            }
-        }
-        catch (InvalidOperationException)
-        {
-        }
-
-        _process.Dispose();
-    }
+    public void Dispose() => ChildProcess.Stop(_process);
 
     private async Task WaitReadyAsync(CancellationToken cancellationToken)
     {

@@ -9,18 +9,17 @@ namespace FastIo.LoadGen;
 /// </summary>
 internal static class Suite
 {
-    private static readonly (string Id, Func<ScenarioContext, Task> Run)[] s_scenarios =
+    /// <summary>The scenarios in order; <c>Nodes</c> &gt; 1 runs a cluster of that many servers on a fresh redis-server.</summary>
+    private static readonly (string Id, Func<ScenarioContext, Task> Run, int Nodes)[] s_scenarios =
     [
-        ("S1", IdleMemoryScenario.RunAsync),
-        ("S2", ConnectScenario.RunAsync),
-        ("S3", EchoScenario.FixedRateAsync),
-        ("S4", EchoScenario.SaturationAsync),
-        ("S5-1k", BroadcastScenario.Run1kAsync),
-        ("S5-10k", BroadcastScenario.Run10kAsync),
-        ("S6", PollingScenario.RunAsync),
-
-        // S7 (cross-node broadcast through Redis) plugs in here once the Redis adapter exists: start two servers of
-        // each kind sharing a redis-server, receivers spread over both, and report deliveries per server CPU second.
+        ("S1", IdleMemoryScenario.RunAsync, 1),
+        ("S2", ConnectScenario.RunAsync, 1),
+        ("S3", EchoScenario.FixedRateAsync, 1),
+        ("S4", EchoScenario.SaturationAsync, 1),
+        ("S5-1k", BroadcastScenario.Run1kAsync, 1),
+        ("S5-10k", BroadcastScenario.Run10kAsync, 1),
+        ("S6", PollingScenario.RunAsync, 1),
+        ("S7", CrossNodeBroadcastScenario.RunAsync, 2),
     ];
 
     /// <summary>Targets from performance.md, by the start of the figure's name.</summary>
@@ -35,6 +34,8 @@ internal static class Suite
         ("S5a CPU", "≤ 0.6×"),
         ("S5b CPU", "≤ 0.15×"),
         ("S6 long-polling CPU", "≤ 0.3×"),
+        ("S7a deliveries per server CPU", "≥ 5×"),
+        ("S7b deliveries per server CPU", "≥ 5×"),
     ];
 
     public static async Task<int> RunAsync(SuiteOptions options)
@@ -55,8 +56,8 @@ internal static class Suite
             Console.WriteLine($"fastio arguments: {options.FastIoArguments}");
         }
 
-        Console.WriteLine($"suite: {(options.Quick ? "quick" : "full")}, {options.Runs} run(s), {(options.Pinned ? "pinned (server core 0, load core 1)" : "unpinned")}, load average {loadBefore}");
-        foreach (var (id, run) in s_scenarios)
+        Console.WriteLine($"suite: {(options.Quick ? "quick" : "full")}, {options.Runs} run(s), {Layout(options)}, load average {loadBefore}");
+        foreach (var (id, run, nodes) in s_scenarios)
         {
             if (options.Only is not null && !options.Only.Contains(id))
             {
@@ -70,7 +71,7 @@ internal static class Suite
                     var label = $"{id} run {r + 1} {kind}";
                     try
                     {
-                        var result = await RunOneAsync(options, kind, port++, run).ConfigureAwait(false);
+                        var result = await RunOneAsync(options, kind, port, nodes, run).ConfigureAwait(false);
                         ok++;
                         foreach (var (name, value) in result)
                         {
@@ -96,6 +97,8 @@ internal static class Suite
                         Console.WriteLine($"  {label}: FAILED {e.GetType().Name}: {e.Message}");
                     }
 
+                    port += nodes;
+
                     // The port space and the servers' sockets get a moment between runs.
                     await Task.Delay(options.Quick ? 200 : 1_000).ConfigureAwait(false);
                 }
@@ -119,19 +122,53 @@ internal static class Suite
         return failures.Count == 0 && ok > 0 ? 0 : 1;
     }
 
-    private static async Task<Dictionary<string, double>> RunOneAsync(SuiteOptions options, ServerKind kind, int port, Func<ScenarioContext, Task> run)
+    /// <summary>
+    /// One run on fresh servers of <paramref name="kind"/>: one server on <paramref name="port"/>, or a cluster of
+    /// <paramref name="nodes"/> servers on consecutive ports sharing a fresh redis-server.
+    /// </summary>
+    private static async Task<Dictionary<string, double>> RunOneAsync(SuiteOptions options, ServerKind kind, int port, int nodes, Func<ScenarioContext, Task> run)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(options.Quick ? 90 : 600));
-        using var server = await ServerProcess.StartAsync(kind, options.RepoRoot, port, options.Pinned, options.ServerEnvironment, options.FastIoArguments, timeout.Token).ConfigureAwait(false);
-        var context = new ScenarioContext(server, options.Quick, timeout.Token);
-        await run(context).WaitAsync(timeout.Token).ConfigureAwait(false);
-        return context.Figures;
+        using var redis = nodes > 1 ? await RedisServer.StartAsync(options.Pinned, timeout.Token).ConfigureAwait(false) : null;
+        var servers = new List<ServerProcess>();
+        try
+        {
+            for (int node = 0; node < nodes; node++)
+            {
+                servers.Add(await ServerProcess.StartAsync(kind, options.RepoRoot, port + node, options.Pinned, options.ServerEnvironment, options.FastIoArguments, redis?.Port, timeout.Token).ConfigureAwait(false));
+            }
+
+            var context = new ScenarioContext(servers, redis, options.Quick, timeout.Token);
+            await run(context).WaitAsync(timeout.Token).ConfigureAwait(false);
+            return context.Figures;
+        }
+        finally
+        {
+            foreach (var server in servers)
+            {
+                server.Dispose();
+            }
+        }
+    }
+
+    /// <summary>Where everything runs, for the output: the cluster scenario puts both nodes of a side on one core.</summary>
+    private static string Layout(SuiteOptions options)
+    {
+        bool cluster = s_scenarios.Any(s => s.Nodes > 1 && (options.Only is null || options.Only.Contains(s.Id)));
+        if (!options.Pinned)
+        {
+            return cluster ? "unpinned (servers, generator and S7's redis-server float over all cores)" : "unpinned";
+        }
+
+        return cluster
+            ? "pinned: server on core 0, generator on core 1; S7: both nodes of a side on core 0, generator and redis-server on core 1"
+            : "pinned: server on core 0, generator on core 1";
     }
 
     private static string Table(SuiteOptions options, Dictionary<string, Dictionary<ServerKind, List<double>>> figures, List<string> order, string loadBefore)
     {
         var sb = new StringBuilder();
-        sb.AppendLine(CultureInfo.InvariantCulture, $"{DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores visible to the generator, load average before {loadBefore}, after {LoadAverage()}; {(options.Pinned ? "pinned: server on core 0, generator on core 1" : "unpinned")}; median of {options.Runs} run(s) per server, alternating FastIo/Node.");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"{DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores visible to the generator, load average before {loadBefore}, after {LoadAverage()}; {Layout(options)}; median of {options.Runs} run(s) per server, alternating FastIo/Node.");
         sb.AppendLine();
         sb.AppendLine("| figure | FastIo | Node | FastIo ÷ Node | target | runs |");
         sb.AppendLine("|---|---:|---:|---:|---|---|");

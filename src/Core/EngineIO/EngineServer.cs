@@ -49,6 +49,12 @@ public sealed partial class EngineServer : IDisposable
 
     internal TimerWheel Timers { get; }
 
+    /// <summary>
+    /// Runs work on a session's shard (set by a sharded host): the application hears of a closed session there, whoever
+    /// closed it (the timer wheel on a ping timeout, another shard's broadcast to a slow consumer). Null: where it happens.
+    /// </summary>
+    internal Action<int, Action<object?>, object?>? ShardDispatch { get; set; }
+
     /// <summary>Per-shard counters; the host sets the shard count before the first session.</summary>
     internal EngineMetrics Metrics { get; }
 

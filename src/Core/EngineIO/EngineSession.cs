@@ -376,7 +376,12 @@ public sealed partial class EngineSession
         }
 
         _server.Remove(this);
-        if (SyncRoot.IsHeldByCurrentThread)
+        if (_server.ShardDispatch is { } dispatch)
+        {
+            // On the session's own shard, after the current work item: never under the lock, never on the timer wheel.
+            dispatch(Shard, static s => ((EngineSession)s!).NotifyClosed(), this);
+        }
+        else if (SyncRoot.IsHeldByCurrentThread)
         {
             // Closed from inside a transport call that holds the lock: the application must not run under it,
             // where a handler that touches other sessions could deadlock against them.

@@ -32,6 +32,7 @@ internal sealed partial class EngineHttpApplication
         _forwarder = forwarder;
         _shards = shards;
         engine.Metrics.SetShardCount(shards.Count);
+        engine.ShardDispatch = shards.Dispatch;
         _options = engine.Options;
         _webSocketOptions = webSocketOptions;
         _logger = logger;

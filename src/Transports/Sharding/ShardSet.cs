@@ -26,6 +26,10 @@ internal sealed class ShardSet
 
     public ShardScheduler this[int index] => _shards[index];
 
+    /// <summary>Schedules work on shard <paramref name="shard"/> (any index is folded into range).</summary>
+    public void Dispatch(int shard, Action<object?> action, object? state) =>
+        _shards[(uint)shard % (uint)_shards.Length].Schedule(action, state);
+
     /// <summary>
     /// The shard that owns <paramref name="sid"/>. A sid that is not of FastIo's shape, or names a shard this host
     /// does not have, still gets a shard (the engine then answers "Session ID unknown" from there).

@@ -139,6 +139,45 @@ public class ShardedHostTests
         }
     }
 
+    [Test]
+    public async Task TheApplicationHearsOfClosedSessionsOnTheirShardWhoeverClosedThem()
+    {
+        // Short heartbeats on a host of its own: half the sessions close themselves, the other half time out (the
+        // timer wheel closes them from its own thread).
+        var handler = new RecordingHandler();
+        var options = new FastIoHostOptions
+        {
+            Shards = Shards,
+            Engine = { Path = Path, PingInterval = TimeSpan.FromMilliseconds(100), PingTimeout = TimeSpan.FromMilliseconds(100) },
+        };
+        options.Endpoints.Add(new IPEndPoint(IPAddress.Loopback, 0));
+        await using var host = new FastIoHost(options, handler);
+        await host.StartAsync();
+        var url = $"http://127.0.0.1:{((IPEndPoint)host.ListeningEndpoints[0]).Port}{Path}?EIO=4&transport=polling";
+        using var http = OneConnectionClient();
+        var sids = new List<string>();
+        for (var i = 0; i < 8; i++)
+        {
+            var open = await http.GetStringAsync(url);
+            sids.Add(JsonDocument.Parse(open[1..]).RootElement.GetProperty("sid").GetString()!);
+        }
+
+        for (var i = 0; i < 4; i++)
+        {
+            await http.PostAsync($"{url}&sid={sids[i]}", new StringContent("1"));
+        }
+
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (handler.Closes.Count < sids.Count && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+        }
+
+        Assert.That(handler.Closes.Select(c => c.Sid), Is.EquivalentTo(sids));
+        Assert.That(handler.Closes.Where(c => c.RanOn != ShardOf(c.Sid)), Is.Empty, "OnClose off its session's shard");
+        Assert.That(handler.Closes.Select(c => c.Reason).Distinct(), Is.EquivalentTo(new[] { "transport close", "ping timeout" }));
+    }
+
     private static int ShardOf(string sid)
     {
         Assert.That(EngineSessionId.TryParse(sid, out var shard, out _), Is.True, sid);
@@ -222,8 +261,9 @@ public class ShardedHostTests
             session.SendText(data);
         }
 
-        public void OnClose(EngineSession session, string reason)
-        {
-        }
+        public ConcurrentQueue<(string Sid, int RanOn, string Reason)> Closes { get; } = new();
+
+        public void OnClose(EngineSession session, string reason) =>
+            Closes.Enqueue((session.Id, ShardScheduler.Current?.Index ?? -1, reason));
     }
 }

@@ -13,9 +13,18 @@ public partial class Adapter
     {
         packet = StoreForRecovery(packet, options);
         var encoded = Namespace.Server.Encode(packet);
-        foreach (var socket in TargetSockets(options))
+        var targets = TargetList.Rent();
+        try
         {
-            socket.Client.Write(encoded, options.Volatile);
+            CollectTargets(options, targets);
+            foreach (var socket in targets)
+            {
+                socket.Client.Write(encoded, options.Volatile);
+            }
+        }
+        finally
+        {
+            TargetList.Return(targets);
         }
     }
 

@@ -208,6 +208,13 @@ public partial class Adapter
     internal List<Socket> TargetSockets(BroadcastOptions options)
     {
         var targets = new List<Socket>();
+        CollectTargets(options, targets);
+        return targets;
+    }
+
+    /// <summary>Adds the sockets <paramref name="options"/> selects to <paramref name="targets"/> (a snapshot, taken under the lock).</summary>
+    internal void CollectTargets(BroadcastOptions options, List<Socket> targets)
+    {
         lock (SyncRoot)
         {
             if (options.Rooms.Count == 0)
@@ -237,8 +244,6 @@ public partial class Adapter
                 }
             }
         }
-
-        return targets;
     }
 
     private void AddTarget(string sid, HashSet<string> rooms, BroadcastOptions options, List<Socket> targets)
