@@ -30,6 +30,9 @@ internal static class CommandLine
         BALANCER (docs/deploy.md): [--cookie [NAME]] sets the session cookie (name io by default) on the handshake
                for sticky balancers, with [--cookie-same-site Lax|Strict|None] [--cookie-secure];
                [--cors-origin ORIGIN[,ORIGIN...]] allows those origins with credentials (cookies)
+        STICKY-FREE (needs REDIS): --forward: requests for sessions of other nodes are forwarded to their owner, so
+               the balancer may use round-robin; [--advertise HOST:PORT] where peers reach this node (default: the
+               --host address, or 127.0.0.1, with --port) [--forward-timeout 60000] [--forward-connections 1024]
         """;
 
     public static async Task<int> RunAsync(string[] args)
@@ -111,6 +114,7 @@ internal static class CommandLine
             .AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; }));
         var logger = loggerFactory.CreateLogger("fastio");
         await using var redis = await ConnectRedisAsync(flags, ioOptions).ConfigureAwait(false);
+        await using var directory = CreateCluster(flags, redis, options, loggerFactory);
         using var io = new SocketIOServer(ioOptions, loggerFactory);
         configure(io);
         await using var server = new FastIoHost(options, io, loggerFactory);
@@ -229,6 +233,33 @@ internal static class CommandLine
         return origins.Count == 0
             ? throw new FormatException("--cors-origin needs at least one origin, e.g. https://app.example.com")
             : new CorsOptions { Origins = origins, Credentials = true };
+    }
+
+    /// <summary>With <c>--forward</c>, registers the node in Redis and forwards requests for other nodes' sessions.</summary>
+    private static FastIo.Adapters.Redis.RedisNodeDirectory? CreateCluster(
+        Dictionary<string, string?> flags, StackExchange.Redis.ConnectionMultiplexer? redis, FastIoHostOptions options, ILoggerFactory loggerFactory)
+    {
+        if (!flags.ContainsKey("forward"))
+        {
+            return null;
+        }
+
+        if (redis is null)
+        {
+            throw new FormatException("--forward needs --redis: the nodes find each other there");
+        }
+
+        var directory = new FastIo.Adapters.Redis.RedisNodeDirectory(
+            redis,
+            new FastIo.Adapters.Redis.RedisNodeDirectoryOptions { Key = flags.TryGetValue("redis-key", out var key) && key is not null ? key : "socket.io" },
+            loggerFactory.CreateLogger<FastIo.Adapters.Redis.RedisNodeDirectory>());
+        options.Cluster = new FastIo.Transports.Cluster.ClusterOptions(directory)
+        {
+            AdvertisedAddress = flags.TryGetValue("advertise", out var advertise) ? advertise : null,
+            ForwardingTimeout = TimeSpan.FromMilliseconds(GetInt(flags, "forward-timeout", 60_000)),
+            MaxConnectionsPerPeer = GetInt(flags, "forward-connections", 1024),
+        };
+        return directory;
     }
 
     private static EngineOptions ConformanceEngine(Dictionary<string, string?> flags) => new()

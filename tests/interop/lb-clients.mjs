@@ -1,6 +1,8 @@
 // Real socket.io-client sockets talking to `fastio serve` nodes through a load balancer (docs/deploy.md).
-// Usage: node lb-clients.mjs URL POLLING DEFAULT WEBSOCKET
+// Usage: node lb-clients.mjs URL POLLING DEFAULT WEBSOCKET [MESSAGES]
 //   POLLING clients use transports ["polling"], DEFAULT ones polling then the upgrade, WEBSOCKET ones ["websocket"].
+//   MESSAGES (default 1): how many "hello"s each client sends in round 1, one after the other, each acknowledged
+//   (round 2 sends a tenth of them, at least one); every other client must receive each of them, in order.
 // Client i connects from its own loopback address 127.0.0.(10+i), so a balancer that hashes the client address
 // (nginx `hash $remote_addr consistent`) spreads them over the nodes as it would spread real users. Every client
 // sends cookies (withCredentials), as a browser does for its own origin, so cookie stickiness (HAProxy) works.
@@ -14,7 +16,8 @@ import http from "node:http";
 import readline from "node:readline";
 import { io as connect } from "socket.io-client";
 
-const [url, polling, defaults, websocket] = process.argv.slice(2);
+const [url, polling, defaults, websocket, messageCount] = process.argv.slice(2);
+const messages = Number(messageCount ?? 1);
 const kinds = [
   ...Array(Number(polling)).fill("polling"),
   ...Array(Number(defaults)).fill("default"),
@@ -45,7 +48,7 @@ const clients = kinds.map((kind, index) => {
   };
   if (kind !== "default") options.transports = [kind];
   const socket = connect(url, options);
-  const c = { index, kind, socket, connects: 0, disconnects: [], errors: [], joinedSid: null, got: { 1: new Set(), 2: new Set() } };
+  const c = { index, kind, socket, connects: 0, disconnects: [], errors: [], joinedSid: null, got: { 1: new Map(), 2: new Map() }, outOfOrder: 0 };
   socket.io.on("open", () => socket.io.engine.on("upgradeError", (e) => c.errors.push("upgradeError: " + e.message)));
   socket.on("connect", async () => {
     c.connects++;
@@ -57,7 +60,14 @@ const clients = kinds.map((kind, index) => {
   });
   socket.on("disconnect", (reason) => c.disconnects.push(reason));
   socket.on("connect_error", (e) => c.errors.push("connect_error: " + e.message));
-  socket.on("hello", (m) => c.got[m.round]?.add(m.from));
+  // Per round, the last message number received from each sender; a gap or a repeat counts as out of order.
+  socket.on("hello", (m) => {
+    const got = c.got[m.round];
+    if (!got) return;
+    const last = got.get(m.from) ?? -1;
+    if ((m.n ?? 0) !== last + 1) c.outOfOrder++;
+    got.set(m.from, Math.max(last, m.n ?? 0));
+  });
   return c;
 });
 
@@ -66,26 +76,35 @@ const transport = (c) => c.socket.io.engine?.transport?.name ?? null;
 // Connected, in the room under its current session, and on its final transport.
 const settled = (c) => c.socket.connected && c.joinedSid === sid(c) && (c.kind === "polling" || transport(c) === "websocket");
 
-async function round(n) {
-  await Promise.all(clients.map((c) => c.socket.timeout(8000).emitWithAck("emit", "everyone", "hello", { round: n, from: c.index })
-    .then((ack) => { if (!ack?.ok) c.errors.push(`emit round ${n}: ${JSON.stringify(ack)}`); })
-    .catch((e) => c.errors.push(`emit round ${n}: ${e.message}`))));
-  return until(() => clients.every((c) => c.got[n].size === clients.length - 1), 10000);
+async function round(n, count) {
+  await Promise.all(clients.map(async (c) => {
+    for (let i = 0; i < count; i++) {
+      try {
+        const ack = await c.socket.timeout(8000).emitWithAck("emit", "everyone", "hello", { round: n, from: c.index, n: i });
+        if (!ack?.ok) c.errors.push(`emit round ${n}: ${JSON.stringify(ack)}`);
+      } catch (e) { c.errors.push(`emit round ${n}: ${e.message}`); }
+    }
+  }));
+  const complete = (c) => c.got[n].size === clients.length - 1 && [...c.got[n].values()].every((last) => last === count - 1);
+  return until(() => clients.every(complete), 10000 + 20 * count);
 }
+
+// Messages received in a round, all senders together.
+const received = (c, phase) => [...c.got[phase].values()].reduce((sum, last) => sum + last + 1, 0);
 
 function report(phase, settledInTime, delivered, started) {
   console.log(JSON.stringify({
     phase, settled: settledInTime, delivered, ms: Date.now() - started,
     clients: clients.map((c) => ({
       index: c.index, kind: c.kind, sid: sid(c), transport: transport(c), connects: c.connects,
-      disconnects: c.disconnects, errors: c.errors, received: c.got[phase].size,
+      disconnects: c.disconnects, errors: c.errors, received: received(c, phase), outOfOrder: c.outOfOrder,
     })),
   }));
 }
 
 let started = Date.now();
 let ok = await until(() => clients.every(settled), 20000);
-report(1, ok, ok && (await round(1)), started);
+report(1, ok, ok && (await round(1, messages)), started);
 const firstSids = new Map(clients.map((c) => [c, sid(c)]));
 
 const command = JSON.parse((await readline.createInterface({ input: process.stdin })[Symbol.asyncIterator]().next()).value);
@@ -93,7 +112,7 @@ if (command.victims) {
   started = Date.now();
   const victims = clients.filter((c) => command.victims.includes(firstSids.get(c)));
   ok = await until(() => clients.every(settled) && victims.every((c) => sid(c) !== firstSids.get(c)), 25000);
-  report(2, ok, ok && (await round(2)), started);
+  report(2, ok, ok && (await round(2, Math.max(1, Math.floor(messages / 10)))), started);
 }
 
 for (const c of clients) c.socket.close();

@@ -1,5 +1,6 @@
 using System.Text;
 using FastIo.EngineIO;
+using FastIo.Transports.Cluster;
 using FastIo.Transports.Http;
 using FastIo.Transports.Sharding;
 using FastIo.Transports.WebSockets;
@@ -23,10 +24,12 @@ internal sealed partial class EngineHttpApplication
     private readonly ILogger _logger;
     private readonly string _path;
     private readonly ShardSet _shards;
+    private readonly NodeForwarder? _forwarder;
 
-    public EngineHttpApplication(EngineServer engine, ShardSet shards, WebSocketOptions webSocketOptions, ILogger logger)
+    public EngineHttpApplication(EngineServer engine, ShardSet shards, WebSocketOptions webSocketOptions, NodeForwarder? forwarder, ILogger logger)
     {
         _engine = engine;
+        _forwarder = forwarder;
         _shards = shards;
         engine.Metrics.SetShardCount(shards.Count);
         engine.ShardDispatch = shards.Dispatch;
@@ -50,6 +53,16 @@ internal sealed partial class EngineHttpApplication
         // Per request, not per connection: a keep-alive connection carries requests of sessions on different shards.
         // The session's shard is named in its sid; a handshake goes to the shard with the fewest sessions.
         var sid = request.GetQuery("sid");
+
+        // Sticky-free multi-node: a session of another node is served by that node, through this one. Off the shards:
+        // relaying touches no session state here. When the owner is gone the request goes on below, where the sid is
+        // unknown, so the client gets the same "Session ID unknown" (with CORS headers) a direct request would get.
+        if (sid is not null && _forwarder is not null && _forwarder.IsForeign(request, sid, out var owner)
+            && await _forwarder.TryForwardAsync(context, sid, owner, request.Headers.ContainsToken("Upgrade", "websocket")).ConfigureAwait(false))
+        {
+            return;
+        }
+
         var ticket = sid is null ? new HandshakeTicket(_engine.Metrics) : null;
         try
         {
@@ -152,7 +165,11 @@ internal sealed partial class EngineHttpApplication
             return;
         }
 
-        var poll = polling.BeginPoll();
+        // A GET relayed by a peer that drops it means the peer went away (it crashed or stopped), not necessarily the
+        // client, which a balancer may already be retrying through another node: the session stays, and the heartbeat
+        // ends it if the client is really gone. A client's own GET that drops closes the session, as in engine.io.
+        var relayed = _forwarder is not null && _forwarder.IsFromPeer(context.Request, session.Id);
+        var poll = polling.BeginPoll(relayed);
         if (poll is null)
         {
             Reject(context, EngineErrorCode.BadRequest, null, false);
@@ -160,7 +177,7 @@ internal sealed partial class EngineHttpApplication
         }
 
         PollResponse result;
-        using (context.RequestAborted.Register(static s => ((AbortState)s!).Abort(), new AbortState(polling, poll)))
+        using (context.RequestAborted.Register(static s => ((AbortState)s!).Abort(), new AbortState(polling, poll, closeSession: !relayed)))
         {
             try
             {
@@ -168,7 +185,11 @@ internal sealed partial class EngineHttpApplication
             }
             catch (OperationCanceledException)
             {
-                return; // the client is gone; nothing to answer
+                // The client went away (then nothing is written), or a newer GET replaced this relayed one (see
+                // PollingTransport.BeginPoll): a noop releases it, should its connection still be there.
+                context.Response.Headers.Add("Cache-Control", "no-store");
+                context.Response.SetBody(s_noop, "text/plain; charset=UTF-8");
+                return;
             }
         }
 
@@ -294,8 +315,10 @@ internal sealed partial class EngineHttpApplication
         response.SetBody(EngineErrors.JsonBody(code, message), "application/json");
     }
 
-    private static EngineRequestInfo ToRequestInfo(HttpRequest request)
+    private EngineRequestInfo ToRequestInfo(HttpRequest request)
     {
+        // A peer's forwarded request carries the client's address, believed only with the cluster's signature.
+        var remote = _forwarder?.TrustedClient(request, request.GetQuery("sid")) ?? request.RemoteEndPoint;
         var headers = new KeyValuePair<string, string>[request.Headers.Count];
         for (var i = 0; i < headers.Length; i++)
         {
@@ -303,7 +326,7 @@ internal sealed partial class EngineHttpApplication
             headers[i] = new KeyValuePair<string, string>(name, value);
         }
 
-        return new EngineRequestInfo(request.MethodText, request.Target, headers, request.RemoteEndPoint, secure: false);
+        return new EngineRequestInfo(request.MethodText, request.Target, headers, remote, secure: false);
     }
 
     /// <summary>Adds CORS headers; true when the request was a preflight and is fully answered.</summary>
@@ -350,9 +373,9 @@ internal sealed partial class EngineHttpApplication
         return true;
     }
 
-    private sealed class AbortState(PollingTransport polling, Task<PollResponse> poll)
+    private sealed class AbortState(PollingTransport polling, Task<PollResponse> poll, bool closeSession)
     {
-        public void Abort() => polling.AbortPoll(poll);
+        public void Abort() => polling.AbortPoll(poll, closeSession);
     }
 
     private static partial class Log

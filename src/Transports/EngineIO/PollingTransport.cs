@@ -21,6 +21,7 @@ internal sealed class PollingTransport : EngineTransport
     private TaskCompletionSource<PollResponse>? _pendingGet;
     private CloseTimer? _closeTimer;
     private UpgradeCheckTimer? _upgradeCheckTimer;
+    private bool _pendingGetRelayed;
     private bool _postActive;
     private bool _shouldClose;
     private bool _discarded;
@@ -38,9 +39,11 @@ internal sealed class PollingTransport : EngineTransport
 
     /// <summary>
     /// Registers a GET and returns the task its response completes with; null when another GET is already
-    /// waiting, which closes the session (engine.io: "overlap from client").
+    /// waiting, which closes the session (engine.io: "overlap from client") — unless the waiting one came through a
+    /// peer node (<paramref name="relayed"/> when it registered): that peer may have died without this node having
+    /// noticed yet while the balancer already retried the GET, so the newcomer replaces it.
     /// </summary>
-    public Task<PollResponse>? BeginPoll()
+    public Task<PollResponse>? BeginPoll(bool relayed = false)
     {
         var session = TheSession;
         Task<PollResponse> task;
@@ -50,6 +53,13 @@ internal sealed class PollingTransport : EngineTransport
             {
                 // Got past the sid check just before the upgrade completed: this session is on WebSocket now.
                 return Task.FromResult(PollResponse.Refused);
+            }
+
+            if (_pendingGet is { } waiting && _pendingGetRelayed && !_closed)
+            {
+                // Cancelled, not answered: no packet goes to a connection that is probably dead.
+                _pendingGet = null;
+                waiting.TrySetCanceled();
             }
 
             if (_pendingGet is not null || _closed)
@@ -62,6 +72,7 @@ internal sealed class PollingTransport : EngineTransport
             // (EngineHttpApplication, through ShardScheduler.After) just enqueues itself on the session's shard.
             var pending = new TaskCompletionSource<PollResponse>();
             _pendingGet = pending;
+            _pendingGetRelayed = relayed;
             task = pending.Task;
             session.OnTransportReady(this);
             if (_shouldClose && IsWritable)
@@ -82,8 +93,12 @@ internal sealed class PollingTransport : EngineTransport
         return task;
     }
 
-    /// <summary>The client went away while its GET waited: the session dies ("poll connection closed prematurely").</summary>
-    public void AbortPoll(Task<PollResponse> poll)
+    /// <summary>
+    /// The connection of a waiting GET went away: the session dies ("poll connection closed prematurely"), unless
+    /// <paramref name="closeSession"/> is false (a peer node that relayed the GET went away, see
+    /// <c>EngineHttpApplication.HandlePollAsync</c>): then only that GET is dropped, and its packets wait for the next.
+    /// </summary>
+    public void AbortPoll(Task<PollResponse> poll, bool closeSession = true)
     {
         var session = TheSession;
         lock (session.SyncRoot)
@@ -95,7 +110,10 @@ internal sealed class PollingTransport : EngineTransport
 
             _pendingGet.TrySetCanceled();
             _pendingGet = null;
-            session.OnTransportError(this, "poll connection closed prematurely");
+            if (closeSession)
+            {
+                session.OnTransportError(this, "poll connection closed prematurely");
+            }
         }
     }
 

@@ -3,6 +3,7 @@ using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
 using FastIo.EngineIO;
+using FastIo.Transports.Cluster;
 using FastIo.Transports.EngineIO;
 using FastIo.Transports.Http;
 using FastIo.Transports.Sharding;
@@ -19,9 +20,10 @@ public sealed partial class FastIoHost : IAsyncDisposable, IDisposable
 {
     /// <summary>
     /// Socket output (each connection's input takes its pool and thresholds, with a shard-following reader scheduler
-    /// of its own: <see cref="SocketConnectionListener.Wrap(Socket, PipeOptions)"/>). The send loop runs inline in the application's flush, so the send syscall happens on the
-    /// flushing thread without a thread-pool hop (bench/RESULTS.md 2026-11-25: S4 6.05 → 5.78 µs per ack, context
-    /// switches per ack 0.42 → 0.30, S3 unchanged; medians of 6 alternating runs on a loaded machine).
+    /// of its own: <see cref="SocketConnectionListener.Wrap(Socket, PipeOptions)"/>). The send loop runs inline in
+    /// the application's flush, so the send syscall happens on the flushing thread without a thread-pool hop
+    /// (bench/RESULTS.md 2026-11-25: S4 6.05 → 5.78 µs per ack and 0.42 → 0.30 context switches per ack on a loaded
+    /// machine; even with the thread pool after the shard scheduler landed; kept as the shard design's shape).
     /// </summary>
     private static readonly PipeOptions s_outputPipe = new(readerScheduler: PipeScheduler.Inline, useSynchronizationContext: false);
 
@@ -35,6 +37,7 @@ public sealed partial class FastIoHost : IAsyncDisposable, IDisposable
     private readonly List<Task> _acceptLoops = new();
     private readonly ConcurrentDictionary<long, Task> _connections = new();
     private readonly CancellationTokenSource _shutdown = new();
+    private readonly NodeForwarder? _forwarder;
     private long _nextConnectionId;
     private int _state; // 0 new, 1 started, 2 stopped
 
@@ -53,6 +56,16 @@ public sealed partial class FastIoHost : IAsyncDisposable, IDisposable
         _loggerFactory = loggerFactory;
         _router = new HttpRouter(options.HealthPath);
         _shards = new ShardSet(options.EffectiveShards, loggerFactory.CreateLogger<ShardSet>());
+        if (options.Cluster is { } cluster)
+        {
+            if (cluster.ForwardingTimeout <= options.Engine.PingInterval)
+            {
+                throw new ArgumentException("Cluster.ForwardingTimeout must exceed Engine.PingInterval: a forwarded long-polling GET waits that long.", nameof(options));
+            }
+
+            _forwarder = new NodeForwarder(cluster, options.Http, loggerFactory.CreateLogger<NodeForwarder>(), _shutdown.Token);
+        }
+
         Engine = Map(options.Engine, handler);
     }
 
@@ -74,7 +87,7 @@ public sealed partial class FastIoHost : IAsyncDisposable, IDisposable
 
         var engine = new EngineServer(engineOptions, handler, _loggerFactory.CreateLogger<EngineServer>());
         _engines.Add(engine);
-        _router.Add(new EngineHttpApplication(engine, _shards, _options.WebSocket, _loggerFactory.CreateLogger<EngineHttpApplication>()));
+        _router.Add(new EngineHttpApplication(engine, _shards, _options.WebSocket, _forwarder, _loggerFactory.CreateLogger<EngineHttpApplication>()));
         return engine;
     }
 
@@ -96,8 +109,11 @@ public sealed partial class FastIoHost : IAsyncDisposable, IDisposable
         }
     }
 
-    /// <summary>Binds every endpoint and starts accepting.</summary>
-    public Task StartAsync(CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Binds every endpoint, joins the cluster's node directory when <see cref="FastIoHostOptions.Cluster"/> is set,
+    /// and starts accepting.
+    /// </summary>
+    public async Task StartAsync(CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
         if (Interlocked.CompareExchange(ref _state, 1, 0) != 0)
@@ -113,13 +129,17 @@ public sealed partial class FastIoHost : IAsyncDisposable, IDisposable
                 _listeners.Add(listener);
                 Log.Listening(_logger, listener.EndPoint.ToString() ?? "");
             }
+
+            if (_options.Cluster is { } cluster)
+            {
+                await JoinClusterAsync(cluster, cancellationToken).ConfigureAwait(false);
+            }
         }
         catch
         {
             foreach (var listener in _listeners)
             {
-                // Bound sockets release synchronously; nothing to await.
-                listener.DisposeAsync().AsTask().GetAwaiter().GetResult();
+                await listener.DisposeAsync().ConfigureAwait(false);
             }
 
             _listeners.Clear();
@@ -130,8 +150,6 @@ public sealed partial class FastIoHost : IAsyncDisposable, IDisposable
         {
             _acceptLoops.Add(AcceptLoopAsync(listener));
         }
-
-        return Task.CompletedTask;
     }
 
     /// <summary>
@@ -161,7 +179,17 @@ public sealed partial class FastIoHost : IAsyncDisposable, IDisposable
         }
 
         await Task.WhenAll(closing).ConfigureAwait(false);
+        if (_options.Cluster is { } cluster)
+        {
+            // Only now: the close packets of this node's polling sessions may still have to travel through peers.
+            // A budget of its own: closing the sessions may have used up the shutdown timeout already.
+            using var leaving = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            leaving.CancelAfter(_options.ShutdownTimeout);
+            await LeaveClusterAsync(cluster, leaving.Token).ConfigureAwait(false);
+        }
+
         await _shutdown.CancelAsync().ConfigureAwait(false);
+        _forwarder?.CancelPending();
         try
         {
             await Task.WhenAll(_connections.Values).WaitAsync(timeout.Token).ConfigureAwait(false);
@@ -175,6 +203,8 @@ public sealed partial class FastIoHost : IAsyncDisposable, IDisposable
         {
             engine.Dispose();
         }
+
+        _forwarder?.Dispose();
     }
 
     /// <summary>Serves one connection a custom host accepted, as a duplex pipe, until it closes.</summary>
@@ -207,6 +237,33 @@ public sealed partial class FastIoHost : IAsyncDisposable, IDisposable
     {
         await StopAsync().ConfigureAwait(false);
         _shutdown.Dispose();
+    }
+
+    private async Task JoinClusterAsync(ClusterOptions cluster, CancellationToken cancellationToken)
+    {
+        var address = cluster.AdvertisedAddress ?? NodeAddress.ForListener((IPEndPoint)_listeners[0].EndPoint);
+        await cluster.Directory.JoinAsync(address, cancellationToken).ConfigureAwait(false);
+        foreach (var engine in _engines)
+        {
+            // Before the first request: every sid this node creates names it.
+            engine.Options.NodeId = cluster.Directory.NodeId;
+        }
+
+        _forwarder!.OnJoined();
+        Log.JoinedCluster(_logger, cluster.Directory.NodeId, address);
+    }
+
+    private async Task LeaveClusterAsync(ClusterOptions cluster, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await cluster.Directory.LeaveAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            // Not fatal: a directory entry that is not removed expires.
+            Log.LeaveFailed(_logger, e);
+        }
     }
 
     private async Task AcceptLoopAsync(IConnectionListener listener)
@@ -262,5 +319,11 @@ public sealed partial class FastIoHost : IAsyncDisposable, IDisposable
 
         [LoggerMessage(22, LogLevel.Information, "Shutdown timeout: cut {Count} connections")]
         public static partial void ConnectionsCut(ILogger logger, int count);
+
+        [LoggerMessage(23, LogLevel.Information, "Joined the cluster as node {NodeId}, reachable by peers at {Address}")]
+        public static partial void JoinedCluster(ILogger logger, int nodeId, string address);
+
+        [LoggerMessage(24, LogLevel.Warning, "Leaving the cluster's node directory failed")]
+        public static partial void LeaveFailed(ILogger logger, Exception exception);
     }
 }

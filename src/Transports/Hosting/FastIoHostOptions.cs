@@ -1,5 +1,6 @@
 using System.Net;
 using FastIo.EngineIO;
+using FastIo.Transports.Cluster;
 using FastIo.Transports.Http;
 using FastIo.Transports.WebSockets;
 
@@ -47,6 +48,13 @@ public sealed class FastIoHostOptions
             _shards = value;
         }
     }
+
+    /// <summary>
+    /// Sticky-free multi-node (off by default): requests for sessions of other nodes are forwarded to their owner, so a
+    /// load balancer needs no stickiness. The host joins <see cref="ClusterOptions.Directory"/> when it starts and sets
+    /// every engine's <see cref="EngineOptions.NodeId"/> to the id it got.
+    /// </summary>
+    public ClusterOptions? Cluster { get; set; }
 
     /// <summary>The listen backlog.</summary>
     public int Backlog { get; set; } = 1024;

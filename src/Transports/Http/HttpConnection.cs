@@ -98,8 +98,11 @@ internal sealed class HttpConnection
         }
     }
 
-    /// <summary>Implements <see cref="HttpContext.AcceptUpgradeAsync"/>.</summary>
-    internal async ValueTask<IDuplexPipe> AcceptUpgradeAsync()
+    /// <summary>
+    /// Implements <see cref="HttpContext.AcceptUpgradeAsync"/> (<paramref name="writeSwitchingProtocols"/> true) and
+    /// <see cref="HttpContext.DetachAsync"/> (false: the application writes whatever the peer gets next).
+    /// </summary>
+    internal async ValueTask<IDuplexPipe> AcceptUpgradeAsync(bool writeSwitchingProtocols)
     {
         Task? watcher;
         lock (_sync)
@@ -134,8 +137,11 @@ internal sealed class HttpConnection
             }
         }
 
-        HttpResponseWriter.WriteSwitchingProtocols(_output, _response.Headers);
-        await _output.FlushAsync().ConfigureAwait(false);
+        if (writeSwitchingProtocols)
+        {
+            HttpResponseWriter.WriteSwitchingProtocols(_output, _response.Headers);
+            await _output.FlushAsync().ConfigureAwait(false);
+        }
 
         // The connection belongs to the other protocol for the rest of its life (hours, for a WebSocket): let the
         // request's and response's header storage go instead of holding it per idle connection.

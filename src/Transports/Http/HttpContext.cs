@@ -54,7 +54,15 @@ internal sealed class HttpContext
     /// the request head are still readable from the returned pipe's Input. May be called at most once,
     /// from within HandleAsync; when HandleAsync returns, the connection is closed.
     /// </summary>
-    public ValueTask<IDuplexPipe> AcceptUpgradeAsync() => _connection.AcceptUpgradeAsync();
+    public ValueTask<IDuplexPipe> AcceptUpgradeAsync() => _connection.AcceptUpgradeAsync(writeSwitchingProtocols: true);
+
+    /// <summary>
+    /// Takes the raw connection over without writing any response: the caller relays another server's answer (a
+    /// tunnelled WebSocket upgrade). Bytes the client sent after the request head are readable from the returned
+    /// pipe's Input. Same rules as <see cref="AcceptUpgradeAsync"/>: at most once, and the connection closes when
+    /// HandleAsync returns.
+    /// </summary>
+    public ValueTask<IDuplexPipe> DetachAsync() => _connection.AcceptUpgradeAsync(writeSwitchingProtocols: false);
 
     /// <summary>
     /// Continues the request on <paramref name="shard"/>, and points the connection's input there so that its next

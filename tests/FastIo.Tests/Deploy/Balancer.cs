@@ -31,8 +31,8 @@ internal sealed class Balancer : IAsyncDisposable
         StartAsync("nginx", "nginx.conf", (folder, port) => NginxConfig.Create(folder, port, nodePorts, hashClientAddress),
             (folder, config) => ["-p", folder, "-c", config, "-g", "daemon off;"]);
 
-    public static Task<Balancer> StartHAProxyAsync(IReadOnlyList<int> nodePorts) =>
-        StartAsync("haproxy", "haproxy.cfg", (_, port) => HAProxyConfig.Create(port, nodePorts),
+    public static Task<Balancer> StartHAProxyAsync(IReadOnlyList<int> nodePorts, bool stickyCookie = true) =>
+        StartAsync("haproxy", "haproxy.cfg", (_, port) => HAProxyConfig.Create(port, nodePorts, stickyCookie),
             (_, config) => ["-f", config, "-db"]);
 
     /// <summary>Every request logged so far.</summary>

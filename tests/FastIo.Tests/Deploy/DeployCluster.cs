@@ -46,6 +46,16 @@ internal sealed class DeployCluster : IAsyncDisposable
         }
     }
 
+    /// <summary>What the balancer and every node said, for a failure on a machine where it cannot be rerun.</summary>
+    public async Task WriteOutputsAsync(Balancer balancer)
+    {
+        await NUnit.Framework.TestContext.Out.WriteLineAsync("balancer:\n" + balancer.Output);
+        for (var i = 0; i < Nodes.Count; i++)
+        {
+            await NUnit.Framework.TestContext.Out.WriteLineAsync($"node {i} ({Nodes[i].Port}):\n{Nodes[i].Output}");
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         foreach (var node in Nodes)

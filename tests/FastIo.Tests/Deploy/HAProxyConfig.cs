@@ -9,14 +9,31 @@ namespace FastIo.Tests.Deploy;
 /// </summary>
 internal static class HAProxyConfig
 {
-    public static string Create(int listenPort, IReadOnlyList<int> nodePorts)
+    /// <param name="stickyCookie">
+    /// The document's <c>cookie io prefix</c> stickiness; false leaves plain round robin, for nodes that forward
+    /// requests to the session's owner (<c>fastio serve --forward</c>).
+    /// </param>
+    public static string Create(int listenPort, IReadOnlyList<int> nodePorts, bool stickyCookie = true)
     {
         var servers = new StringBuilder();
         for (var i = 0; i < nodePorts.Count; i++)
         {
-            servers.Append("    server node").Append(i + 1).Append(" 127.0.0.1:").Append(nodePorts[i])
-                .Append(" check inter 300ms fall 2 rise 1 cookie node").Append(i + 1).AppendLine();
+            servers.Append("    server node").Append(i + 1).Append(" 127.0.0.1:").Append(nodePorts[i]).Append(" check inter 300ms fall 2 rise 1");
+            if (stickyCookie)
+            {
+                servers.Append(" cookie node").Append(i + 1);
+            }
+
+            servers.AppendLine();
         }
+
+        // Without stickiness a node also relays requests of the others' sessions: when it dies, the polls it was
+        // relaying are retried through another node (the owner keeps the session), but never a POST, which the owner
+        // may already have taken — a duplicate message is worse than a reconnect.
+        var stickiness = stickyCookie ? "cookie io prefix indirect nocache" : """
+            retry-on conn-failure empty-response
+                http-request disable-l7-retry if METH_POST
+            """;
 
         return $$"""
             global
@@ -43,7 +60,7 @@ internal static class HAProxyConfig
                 balance roundrobin
                 option httpchk HEAD /health
                 http-check expect status 200
-                cookie io prefix indirect nocache
+                {{stickiness}}
             {{servers}}
             """;
     }

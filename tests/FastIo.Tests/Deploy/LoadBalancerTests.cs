@@ -90,13 +90,7 @@ public partial class LoadBalancerTests
         }
         catch
         {
-            // What the balancer and the nodes said, for a failure on a machine where it cannot be rerun.
-            await TestContext.Out.WriteLineAsync("balancer:\n" + balancer.Output);
-            for (var i = 0; i < cluster.Nodes.Count; i++)
-            {
-                await TestContext.Out.WriteLineAsync($"node {i} ({cluster.Nodes[i].Port}):\n{cluster.Nodes[i].Output}");
-            }
-
+            await cluster.WriteOutputsAsync(balancer);
             throw;
         }
     }

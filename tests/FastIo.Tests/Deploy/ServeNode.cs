@@ -22,6 +22,9 @@ internal sealed class ServeNode : IAsyncDisposable
 
     public string Output => _process.Output;
 
+    /// <summary>The process id, to read its CPU time from /proc.</summary>
+    public int ProcessId => _process.Id;
+
     public static async Task<ServeNode> StartAsync(string redisConfiguration, IEnumerable<string> extraArgs)
     {
         var port = MixedClusterTests.FreePort();
