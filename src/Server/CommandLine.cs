@@ -14,6 +14,9 @@ namespace FastIo.Server;
 /// </summary>
 internal static class CommandLine
 {
+    /// <summary>The runtime's switch for inline socket completions, on by default in <c>fastio</c> (Program.cs).</summary>
+    public const string InlineCompletionsVariable = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
+
     private const string Usage = """
         usage:
           fastio serve       [--port 3000] [--host ADDRESS] [--allow-eio3] [--log-level Information] [BALANCER] [REDIS]
