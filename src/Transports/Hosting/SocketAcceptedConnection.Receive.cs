@@ -34,6 +34,7 @@ internal sealed partial class SocketAcceptedConnection
     private ConfiguredValueTaskAwaitable<FlushResult>.ConfiguredValueTaskAwaiter _flushing;
     private Action? _onFlushed;
     private int _inputCompleted;
+    private volatile bool _peerFinished;
 
     /// <summary>
     /// Waits with a zero-byte receive until the socket is readable, so that an idle connection holds no buffer
@@ -109,6 +110,7 @@ internal sealed partial class SocketAcceptedConnection
 
         if (received == 0)
         {
+            _peerFinished = true;
             CompleteInput(error: null); // the peer's FIN: it sends nothing more (it may still read what we send)
             return false;
         }

@@ -25,6 +25,9 @@ internal sealed partial class SocketAcceptedConnection : AcceptedConnection, IDu
     /// <summary>How long a closing connection may take to hand its last bytes to the kernel.</summary>
     private static readonly TimeSpan s_drainTimeout = TimeSpan.FromSeconds(2);
 
+    /// <summary>How long a closing connection keeps reading (and discarding) what a peer still sends after our FIN.</summary>
+    private static readonly TimeSpan s_lingerTimeout = TimeSpan.FromSeconds(2);
+
     private readonly Socket _socket;
     private readonly Pipe _input;
     private readonly Pipe _output;
@@ -100,10 +103,41 @@ internal sealed partial class SocketAcceptedConnection : AcceptedConnection, IDu
             }
         }
 
+        if (sending.IsCompletedSuccessfully && !_peerFinished)
+        {
+            await LingerAsync().ConfigureAwait(false);
+        }
+
         _socket.Dispose();
         _input.Writer.CancelPendingFlush(); // a receive loop held up by an application that stopped reading
         _receiver?.Dispose(); // deferred by the runtime until a pending receive has completed
         await sending.ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A lingering close (RFC 9112 §9.6): after our FIN the peer may still be sending — a request body we refused with
+    /// 413, a pipelined request — and closing the socket now would answer those bytes with a reset, which can destroy our
+    /// last response in the peer's receive buffer before it is read. Read and discard until the peer closes too, for at
+    /// most <see cref="s_lingerTimeout"/>; only connections closed while the peer still had the floor pay for it.
+    /// </summary>
+    private async Task LingerAsync()
+    {
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(4096);
+        try
+        {
+            using var timeout = new CancellationTokenSource(s_lingerTimeout);
+            while (!_peerFinished && await _socket.ReceiveAsync(buffer, SocketFlags.None, timeout.Token).ConfigureAwait(false) > 0)
+            {
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
+        {
+            // Timed out, reset or closed: nothing more to wait for.
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
     /// <summary>

@@ -64,6 +64,51 @@ public class BadInputTests
     }
 
     [Test]
+    public async Task A413ReachesAClientThatIsStillSendingItsBody()
+    {
+        // The client writes its whole 64 MB body before it reads anything, as simple clients do: the 413 the server
+        // answers at the first MB must still reach it, not die in a reset.
+        var sid = (await _http.GetStringAsync("/engine.io/?EIO=4&transport=polling"))[8..28];
+        using var client = new System.Net.Sockets.TcpClient();
+        await client.ConnectAsync(System.Net.IPAddress.Loopback, _server.Port);
+        var stream = client.GetStream();
+        const int BodyLength = 64_000_000; // well beyond what the kernel buffers absorb
+        var head = Encoding.ASCII.GetBytes(
+            $"POST /engine.io/?EIO=4&transport=polling&sid={sid} HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: {BodyLength}\r\n\r\n");
+        await stream.WriteAsync(head);
+        var chunk = new byte[64 * 1024];
+        Array.Fill(chunk, (byte)'x');
+        try
+        {
+            for (var sent = 0; sent < BodyLength; sent += chunk.Length)
+            {
+                await stream.WriteAsync(chunk.AsMemory(0, Math.Min(chunk.Length, BodyLength - sent)));
+            }
+        }
+        catch (IOException)
+        {
+            // The server may stop reading once its linger ends; what matters is what it said.
+        }
+
+        var received = new MemoryStream();
+        var buffer = new byte[4096];
+        try
+        {
+            int n;
+            while ((n = await stream.ReadAsync(buffer)) > 0)
+            {
+                received.Write(buffer, 0, n);
+            }
+        }
+        catch (IOException)
+        {
+        }
+
+        Assert.That(Encoding.ASCII.GetString(received.ToArray()), Does.StartWith("HTTP/1.1 413 "));
+        await AssertStillServesAsync();
+    }
+
+    [Test]
     public async Task TruncatedRequestThenCloseHarmsNobody()
     {
         var response = await _server.RawAsync(Encoding.ASCII.GetBytes("GET /engine.io/?EIO=4&transport=pol"), TimeSpan.FromMilliseconds(200));
