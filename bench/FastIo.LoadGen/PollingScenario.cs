@@ -25,23 +25,32 @@ internal static class PollingScenario
 
     private static async Task RunClientsAsync(ScenarioContext context, int clients, long count, LogLinearHistogram latency)
     {
+        await RunClientsAsync(context.Server.EndPoint, context.NextClientIndex, clients, count, latency, context.CancellationToken).ConfigureAwait(false);
+        context.NextClientIndex += clients;
+    }
+
+    /// <summary>
+    /// <paramref name="clients"/> polling clients sharing <paramref name="count"/> acks; also used by <c>drive</c>
+    /// against a server started by hand.
+    /// </summary>
+    public static async Task RunClientsAsync(System.Net.IPEndPoint server, int firstIndex, int clients, long count, LogLinearHistogram latency, CancellationToken ct)
+    {
         long remaining = count;
         var tasks = new Task[clients];
         for (int c = 0; c < clients; c++)
         {
-            int index = context.NextClientIndex++;
-            tasks[c] = Task.Run(() => ClientAsync(context, index, () => Interlocked.Decrement(ref remaining) >= 0, latency));
+            int index = firstIndex + c;
+            tasks[c] = Task.Run(() => ClientAsync(server, index, () => Interlocked.Decrement(ref remaining) >= 0, latency, ct), ct);
         }
 
-        await Task.WhenAll(tasks).WaitAsync(TimeSpan.FromSeconds(120), context.CancellationToken).ConfigureAwait(false);
+        await Task.WhenAll(tasks).WaitAsync(TimeSpan.FromSeconds(120), ct).ConfigureAwait(false);
     }
 
-    private static async Task ClientAsync(ScenarioContext context, int index, Func<bool> next, LogLinearHistogram latency)
+    private static async Task ClientAsync(System.Net.IPEndPoint server, int index, Func<bool> next, LogLinearHistogram latency, CancellationToken ct)
     {
-        var ct = context.CancellationToken;
         var local = Loopback.Source(index);
-        using var post = await HttpLite.ConnectAsync(local, context.Server.EndPoint, ct).ConfigureAwait(false);
-        using var get = await HttpLite.ConnectAsync(local, context.Server.EndPoint, ct).ConfigureAwait(false);
+        using var post = await HttpLite.ConnectAsync(local, server, ct).ConfigureAwait(false);
+        using var get = await HttpLite.ConnectAsync(local, server, ct).ConfigureAwait(false);
         var (_, open) = await post.SendAsync("GET", "/socket.io/?EIO=4&transport=polling", null, ct).ConfigureAwait(false);
         var target = "/socket.io/?EIO=4&transport=polling&sid=" + HttpLite.ParseSid(open);
         await post.SendAsync("POST", target, "40", ct).ConfigureAwait(false);
