@@ -277,17 +277,40 @@ public sealed partial class FastIoHost : IAsyncDisposable, IDisposable
                 return;
             }
 
-            _ = Track(ServeAsync(connection, CancellationToken.None));
+            if (!SocketAcceptedConnection.InlineProcessing)
+            {
+                _ = Track(ServeAsync(connection, CancellationToken.None, yieldFirst: true));
+                continue;
+            }
+
+            // Accepts complete on a socket engine thread, which processes every later request of its connections
+            // in place: the new connection's first request (often already received by the time it is accepted) is
+            // handled here too, up to its first wait, entering its shard in place, instead of costing a thread-pool
+            // hop for the connection and another for its shard (S2, bench/RESULTS.md 2026-11-25 "httppath").
+            ShardScheduler.BeginInlineEntry();
+            try
+            {
+                _ = Track(ServeAsync(connection, CancellationToken.None, yieldFirst: false));
+            }
+            finally
+            {
+                ShardScheduler.EndInlineEntry();
+            }
         }
     }
 
-    private async Task ServeAsync(AcceptedConnection connection, CancellationToken cancellationToken)
+    private async Task ServeAsync(AcceptedConnection connection, CancellationToken cancellationToken, bool yieldFirst = true)
     {
-        await Task.Yield(); // never run a connection on the accept loop's stack
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(_shutdown.Token, cancellationToken);
+        if (yieldFirst)
+        {
+            await Task.Yield(); // never run a connection on the caller's stack (the accept loop's, or a custom host's)
+        }
+
+        // A linked source only when there is something to link: the accept loop's connections listen to shutdown alone.
+        using var linked = cancellationToken.CanBeCanceled ? CancellationTokenSource.CreateLinkedTokenSource(_shutdown.Token, cancellationToken) : null;
         try
         {
-            await HttpConnection.RunAsync(connection.Transport, connection.RemoteEndPoint, _router, _options.Http, _logger, connection.Scheduler, linked.Token).ConfigureAwait(false);
+            await HttpConnection.RunAsync(connection.Transport, connection.RemoteEndPoint, _router, _options.Http, _logger, connection.Scheduler, linked?.Token ?? _shutdown.Token).ConfigureAwait(false);
         }
         catch (Exception e)
         {

@@ -482,14 +482,24 @@ internal sealed class HttpConnection
     /// </summary>
     private async Task WatchInputAsync()
     {
-        // Never run inline in StartWatcher (under _sync, inside the handler's caller): a peer that is
-        // already gone would otherwise run the application's cancellation callbacks there.
-        await Task.Yield();
         try
         {
+            // The read is started here, inside StartWatcher: while it waits (the usual case: a long-polling GET whose
+            // client has nothing more to say) its continuation runs wherever the input's reader scheduler puts it — on
+            // the connection's shard — with no thread hop to get the watch going (a hop per long-polling GET cost S6
+            // a thread-pool wake-up and its spinning per ack).
+            var pending = _input.ReadAsync();
+            if (pending.IsCompleted)
+            {
+                // Bytes or the peer's end are already there. Never handle them inline in StartWatcher (under _sync,
+                // inside the handler's caller): a peer that is already gone would run the application's cancellation
+                // callbacks there.
+                await Task.Yield();
+            }
+
             while (true)
             {
-                var result = await _input.ReadAsync().ConfigureAwait(false);
+                var result = await pending.ConfigureAwait(false);
                 if (result.IsCompleted)
                 {
                     HoldRead(result);
@@ -505,6 +515,7 @@ internal sealed class HttpConnection
 
                 // A cancellation meant for the request loop (shutdown, heartbeat) on an empty buffer.
                 _input.AdvanceTo(result.Buffer.Start);
+                pending = _input.ReadAsync();
             }
         }
         catch (Exception ex)
