@@ -5,12 +5,31 @@ namespace FastIo.Timers;
 /// close timeouts) instead of one timer per session, which costs memory and kernel timers per connection.
 /// </summary>
 /// <remarks>
-/// Time advances in ticks of <see cref="Resolution"/>; an entry fires on the first tick at or after its due
+/// <para>Time advances in ticks of <see cref="Resolution"/>; an entry fires on the first tick at or after its due
 /// time, so it may run up to one tick late and never early. Callbacks run outside the lock, in due order per
-/// tick, on the timer's thread.
+/// tick, on the timer's thread.</para>
+/// <para>The timer is armed only for the next tick that has something due, never periodically: a wheel whose
+/// entries are all far off (25 s heartbeats, 45 s connect timeouts) does not wake a thread-pool worker 100 times a
+/// second. On a small core count each such wake-up also cost a worker's spinning in the thread pool, interleaved
+/// with the socket thread (bench/RESULTS.md 2026-11-25 "httppath": S2 11 context switches per connect, 85 → 125 µs
+/// of server CPU per connect with the wheels ticking).</para>
 /// </remarks>
 internal sealed class TimerWheel : IDisposable
 {
+    /// <summary><see cref="_armedTick"/> while <see cref="Advance"/> runs: it arms the timer itself when done.</summary>
+    private const long Advancing = long.MinValue;
+
+    /// <summary><see cref="_armedTick"/> when nothing is scheduled.</summary>
+    private const long Disarmed = long.MaxValue;
+
+    /// <summary>
+    /// A timer is never armed closer than this: a real timer has millisecond granularity anyway, and a zero due time
+    /// could run the callback synchronously (a fake time provider's timer may) while the wheel's lock is held.
+    /// </summary>
+    private static readonly TimeSpan s_minimumDelay = TimeSpan.FromMilliseconds(1);
+
+    private static readonly TimeSpan s_maximumDelay = TimeSpan.FromDays(1);
+
     private readonly Lock _lock = new();
     private readonly TimerEntry?[] _slots;
     private readonly TimeProvider _time;
@@ -18,6 +37,7 @@ internal sealed class TimerWheel : IDisposable
     private readonly ITimer _timer;
     private readonly List<TimerEntry> _expired = new();
     private long _currentTick;
+    private long _armedTick = Disarmed;
     private int _count;
 
     public TimerWheel(TimeProvider time, TimeSpan resolution, int slotCount = 1024)
@@ -27,7 +47,7 @@ internal sealed class TimerWheel : IDisposable
         Resolution = resolution;
         _slots = new TimerEntry?[slotCount];
         _startTimestamp = time.GetTimestamp();
-        _timer = time.CreateTimer(static s => ((TimerWheel)s!).Advance(), this, resolution, resolution);
+        _timer = time.CreateTimer(static s => ((TimerWheel)s!).Advance(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
 
     public TimeSpan Resolution { get; }
@@ -59,6 +79,10 @@ internal sealed class TimerWheel : IDisposable
 
             _slots[slot] = entry;
             _count++;
+            if (entry.DueTick < _armedTick && _armedTick != Advancing)
+            {
+                ArmLocked(entry.DueTick);
+            }
         }
     }
 
@@ -102,7 +126,8 @@ internal sealed class TimerWheel : IDisposable
 
     private void Advance()
     {
-        // Only one Advance runs at a time: ITimer callbacks can overlap when one runs long.
+        // Only one Advance runs at a time. The timer is re-armed only when an Advance ends, so another one can only
+        // start early, from a timer that fired while this one ran callbacks; what it would have done happens below.
         if (!Monitor.TryEnter(_expired))
         {
             return;
@@ -110,29 +135,60 @@ internal sealed class TimerWheel : IDisposable
 
         try
         {
-            lock (_lock)
+            while (true)
             {
-                var target = ElapsedTicks();
-                while (_currentTick < target)
+                lock (_lock)
                 {
-                    _currentTick++;
-                    CollectExpired(_currentTick);
-                }
-            }
+                    var target = ElapsedTicks();
+                    if (target - _currentTick > _slots.Length)
+                    {
+                        // Woken after more than a turn (the timer fired late, e.g. after a suspend): one walk over
+                        // every slot instead of one per elapsed tick, then in due order as usual.
+                        for (var slot = 0; slot < _slots.Length; slot++)
+                        {
+                            CollectExpired(slot, target);
+                        }
 
-            foreach (var entry in _expired)
-            {
-                try
-                {
-                    entry.OnTimer();
-                }
-                catch (Exception)
-                {
-                    // A failing callback must not stop the wheel for every other session.
-                }
-            }
+                        _expired.Sort(static (a, b) => a.DueTick.CompareTo(b.DueTick));
+                        _currentTick = target;
+                    }
 
-            _expired.Clear();
+                    while (_currentTick < target)
+                    {
+                        _currentTick++;
+                        CollectExpired((int)(_currentTick % _slots.Length), _currentTick);
+                    }
+
+                    if (_expired.Count == 0)
+                    {
+                        // Nothing (more) due now: sleep until the next entry is.
+                        _armedTick = Disarmed;
+                        if (NextDueTickLocked() is { } next)
+                        {
+                            ArmLocked(next);
+                        }
+
+                        return;
+                    }
+
+                    // Entries scheduled while the callbacks run are seen by the next round of this loop.
+                    _armedTick = Advancing;
+                }
+
+                foreach (var entry in _expired)
+                {
+                    try
+                    {
+                        entry.OnTimer();
+                    }
+                    catch (Exception)
+                    {
+                        // A failing callback must not stop the wheel for every other session.
+                    }
+                }
+
+                _expired.Clear();
+            }
         }
         finally
         {
@@ -140,9 +196,51 @@ internal sealed class TimerWheel : IDisposable
         }
     }
 
-    private void CollectExpired(long tick)
+    /// <summary>
+    /// The earliest due tick of all entries. Every entry is due after <see cref="_currentTick"/> (earlier ones were
+    /// collected), so the first slot of the coming turn that holds an entry due in this turn has the answer;
+    /// when no entry is due within a turn, the minimum over all of them (the walk has seen every slot by then).
+    /// </summary>
+    private long? NextDueTickLocked()
     {
-        var slot = (int)(tick % _slots.Length);
+        if (_count == 0)
+        {
+            return null;
+        }
+
+        var earliest = long.MaxValue;
+        for (var tick = _currentTick + 1; tick <= _currentTick + _slots.Length; tick++)
+        {
+            for (var entry = _slots[(int)(tick % _slots.Length)]; entry is not null; entry = entry.Next)
+            {
+                if (entry.DueTick == tick)
+                {
+                    return tick;
+                }
+
+                earliest = Math.Min(earliest, entry.DueTick);
+            }
+        }
+
+        return earliest;
+    }
+
+    /// <summary>Arms the timer for <paramref name="dueTick"/> (under the lock, so that arming decisions stay ordered).</summary>
+    private void ArmLocked(long dueTick)
+    {
+        _armedTick = dueTick;
+
+        // At most a day ahead (ITimer takes at most ~49 days): waking early is harmless, Advance arms again.
+        var elapsed = _time.GetElapsedTime(_startTimestamp);
+        var delay = dueTick - (elapsed.Ticks / Resolution.Ticks) >= s_maximumDelay.Ticks / Resolution.Ticks
+            ? s_maximumDelay
+            : TimeSpan.FromTicks(dueTick * Resolution.Ticks) - elapsed;
+        _timer.Change(delay < s_minimumDelay ? s_minimumDelay : delay, Timeout.InfiniteTimeSpan);
+    }
+
+    /// <summary>Moves the entries of <paramref name="slot"/> due at or before <paramref name="tick"/> to <see cref="_expired"/>.</summary>
+    private void CollectExpired(int slot, long tick)
+    {
         var entry = _slots[slot];
         while (entry is not null)
         {
