@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 using FastIo.EngineIO;
 using FastIo.Transports.Cluster;
@@ -17,6 +18,9 @@ internal sealed partial class EngineHttpApplication
 {
     private static readonly byte[] s_ok = "ok"u8.ToArray();
     private static readonly byte[] s_noop = "6"u8.ToArray();
+
+    [ThreadStatic]
+    private static List<EnginePacket>? t_packets;
 
     private readonly EngineServer _engine;
     private readonly EngineOptions _options;
@@ -45,6 +49,7 @@ internal sealed partial class EngineHttpApplication
         path.StartsWith(_path, StringComparison.Ordinal) &&
         (path.Length == _path.Length || path[_path.Length] == '/');
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))] // one per request: pooled, not allocated
     public async ValueTask HandleAsync(HttpContext context)
     {
         var request = context.Request;
@@ -157,6 +162,7 @@ internal sealed partial class EngineHttpApplication
         return _engine.Handshake(protocol, transport, info, supportsBinary, shard);
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask HandlePollAsync(HttpContext context, EngineSession session, ShardScheduler shard)
     {
         if (session.Transport is not PollingTransport polling)
@@ -223,7 +229,9 @@ internal sealed partial class EngineHttpApplication
                 return;
             }
 
-            var packets = new List<EnginePacket>();
+            // One list per thread, taken while in use: a POST's packets are handled before it returns.
+            var packets = t_packets ?? new List<EnginePacket>();
+            t_packets = null;
             var body = request.Body.Span;
             var ok = session.Protocol != 3 ? EngineCodec.TryDecodePayloadV4(body, packets)
                 : isBinary ? EngineCodec.TryDecodePayloadV3Binary(body, packets)
@@ -250,6 +258,8 @@ internal sealed partial class EngineHttpApplication
             // text/html, not text/plain, keeps some browsers from offering a download (engine.io GH-43).
             context.Response.Headers.Add("Cache-Control", "no-store");
             context.Response.SetBody(s_ok, "text/html");
+            packets.Clear();
+            t_packets = packets;
         }
         finally
         {

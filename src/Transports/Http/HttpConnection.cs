@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Net;
+using System.Runtime.CompilerServices;
 using FastIo.Transports.Sharding;
 using Microsoft.Extensions.Logging;
 
@@ -47,7 +48,7 @@ internal sealed class HttpConnection
     private long _deadline = NoDeadline;
     private volatile bool _shutdownRequested;
     private volatile bool _stopWatching;
-    private Task? _watcher;
+    private ValueTask? _watcher;
     private bool _upgraded;
     private ReadResult _heldRead;
     private bool _hasHeldRead;
@@ -104,7 +105,7 @@ internal sealed class HttpConnection
     /// </summary>
     internal async ValueTask<IDuplexPipe> AcceptUpgradeAsync(bool writeSwitchingProtocols)
     {
-        Task? watcher;
+        ValueTask? watcher;
         lock (_sync)
         {
             if (_upgraded)
@@ -118,9 +119,9 @@ internal sealed class HttpConnection
         }
 
         // The application is about to read the input itself: the watcher must let go of it first.
-        if (watcher is not null)
+        if (watcher is { } pendingWatcher)
         {
-            await StopWatcherAsync(watcher).ConfigureAwait(false);
+            await StopWatcherAsync(pendingWatcher).ConfigureAwait(false);
         }
 
         if (_hasHeldRead)
@@ -192,6 +193,7 @@ internal sealed class HttpConnection
         }
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> ReadHeadAsync(bool first)
     {
         var started = false;
@@ -259,6 +261,7 @@ internal sealed class HttpConnection
         }
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> ReadBodyAsync()
     {
         var length = _request.ContentLength;
@@ -358,6 +361,7 @@ internal sealed class HttpConnection
         return _shutdownRequested;
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> RunApplicationAsync()
     {
         Exception? failure = null;
@@ -376,16 +380,16 @@ internal sealed class HttpConnection
             failure = ex;
         }
 
-        Task? watcher;
+        ValueTask? watcher;
         lock (_sync)
         {
             watcher = _watcher;
             _watcher = null;
         }
 
-        if (watcher is not null)
+        if (watcher is { } pendingWatcher)
         {
-            await StopWatcherAsync(watcher).ConfigureAwait(false);
+            await StopWatcherAsync(pendingWatcher).ConfigureAwait(false);
         }
 
         if (failure is not null)
@@ -454,11 +458,14 @@ internal sealed class HttpConnection
             }
 
             _stopWatching = false;
+#pragma warning disable CA2012 // consumed exactly once: whoever takes it out of _watcher (under _sync) awaits it
             _watcher = WatchInputAsync();
+#pragma warning restore CA2012
         }
     }
 
-    private async Task StopWatcherAsync(Task watcher)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask StopWatcherAsync(ValueTask watcher)
     {
         _stopWatching = true;
         if (!watcher.IsCompleted)
@@ -480,7 +487,8 @@ internal sealed class HttpConnection
     /// watching and keeps them for the request loop; a peer closing after that is noticed when the
     /// next request is read (browsers never pipeline, so this costs nothing in practice).
     /// </summary>
-    private async Task WatchInputAsync()
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask WatchInputAsync()
     {
         try
         {
