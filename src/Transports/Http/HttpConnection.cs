@@ -100,10 +100,10 @@ internal sealed class HttpConnection
     }
 
     /// <summary>
-    /// Implements <see cref="HttpContext.AcceptUpgradeAsync"/> (<paramref name="writeSwitchingProtocols"/> true) and
+    /// Implements <see cref="HttpContext.AcceptUpgradeAsync(bool)"/> (<paramref name="writeSwitchingProtocols"/> true) and
     /// <see cref="HttpContext.DetachAsync"/> (false: the application writes whatever the peer gets next).
     /// </summary>
-    internal async ValueTask<IDuplexPipe> AcceptUpgradeAsync(bool writeSwitchingProtocols)
+    internal async ValueTask<IDuplexPipe> AcceptUpgradeAsync(bool writeSwitchingProtocols, bool flush)
     {
         ValueTask? watcher;
         lock (_sync)
@@ -141,7 +141,10 @@ internal sealed class HttpConnection
         if (writeSwitchingProtocols)
         {
             HttpResponseWriter.WriteSwitchingProtocols(_output, _response.Headers);
-            await _output.FlushAsync().ConfigureAwait(false);
+            if (flush)
+            {
+                await _output.FlushAsync().ConfigureAwait(false);
+            }
         }
 
         // The connection belongs to the other protocol for the rest of its life (hours, for a WebSocket): let the
