@@ -61,7 +61,9 @@ public sealed partial class Socket
     }
 
     /// <summary>Sends the acknowledgement of an event the client emitted.</summary>
-    internal void SendAck(long ackId, object?[] args) => Client.SendArray(Namespace.Name, null, args, ackId, volatileFlag: false);
+    internal void SendAck<TArgs>(long ackId, TArgs args)
+        where TArgs : IPacketArguments, allows ref struct =>
+        Client.SendArray(Namespace.Name, null, args, ackId, volatileFlag: false);
 
     /// <summary>
     /// Routes the client's acknowledgement <paramref name="ackId"/> to <paramref name="pending"/>. A socket that is
