@@ -52,11 +52,7 @@ internal static class PacketWriter
         {
             // The header goes first so that the scratch holds the whole message; it assumes no attachments, and is
             // skipped below if some turn up.
-            var wireNsp = SocketIOJsonParser.NamespaceOnWire(nsp);
-            int headerLength = SocketIOJsonParser.HeaderLength(binary: false, 0, wireNsp, ackId);
-            SocketIOJsonParser.WriteHeader(scratch.Buffer.GetSpan(headerLength), type, binary: false, 0, wireNsp, ackId);
-            scratch.Buffer.Advance(headerLength);
-            scratch.Writer.Reset(scratch.Buffer);
+            int headerLength = WriteTextHeader(scratch, type, nsp, ackId);
             WriteArray(scratch, eventName, args, options);
             if (scratch.Attachments.Count == 0)
             {
@@ -81,8 +77,18 @@ internal static class PacketWriter
         var scratch = Rent();
         try
         {
+            // Written after the JSON-parser header for the text case, so that one array is both the packet's payload
+            // and its encoded form (see SocketPacket.EncodedText): a broadcast copies its payload once, not twice.
+            int headerLength = WriteTextHeader(scratch, type, nsp, ackId);
             WriteArray(scratch, eventName, args, options);
-            return ToPacket(scratch, 0, scratch.Attachments.Count > 0 ? binaryType : type, nsp, ackId);
+            if (scratch.Attachments.Count > 0)
+            {
+                return ToPacket(scratch, headerLength, binaryType, nsp, ackId);
+            }
+
+            var packet = new SocketPacket { Type = type, Namespace = nsp, AckId = ackId };
+            packet.SetEncoded(scratch.Buffer.WrittenSpan.ToArray(), headerLength);
+            return packet;
         }
         finally
         {
@@ -117,6 +123,17 @@ internal static class PacketWriter
             Data = result,
             Attachments = packet.Attachments,
         };
+    }
+
+    /// <summary>Writes the JSON-parser header of a text packet (no attachments) at the start of the scratch; returns its length.</summary>
+    private static int WriteTextHeader(Scratch scratch, SocketPacketType type, string nsp, long ackId)
+    {
+        var wireNsp = SocketIOJsonParser.NamespaceOnWire(nsp);
+        int headerLength = SocketIOJsonParser.HeaderLength(binary: false, 0, wireNsp, ackId);
+        SocketIOJsonParser.WriteHeader(scratch.Buffer.GetSpan(headerLength), type, binary: false, 0, wireNsp, ackId);
+        scratch.Buffer.Advance(headerLength);
+        scratch.Writer.Reset(scratch.Buffer);
+        return headerLength;
     }
 
     private static void WriteArray<TArgs>(Scratch scratch, string? eventName, TArgs args, JsonSerializerOptions options)

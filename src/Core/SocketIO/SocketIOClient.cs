@@ -116,8 +116,10 @@ internal sealed partial class SocketIOClient
     /// Sends an encoded packet (possibly shared with other clients) as one unit, so that another thread's packet never
     /// lands between a binary packet and its attachments. False when it was not sent (closed, or volatile and busy).
     /// </summary>
-    public bool Write(EngineMessage[] messages, bool volatileFlag) =>
-        !_closed && Session.Send(messages, onlyIfWritable: volatileFlag);
+    public bool Write(in EncodedMessages messages, bool volatileFlag) =>
+        !_closed && Session.Send(
+            messages.All ?? new ReadOnlySpan<EngineMessage>(in messages.Single!),
+            onlyIfWritable: volatileFlag);
 
     /// <summary>
     /// Sends an EVENT (<paramref name="eventName"/> set) or ACK to this client alone. With the JSON parser and no binary

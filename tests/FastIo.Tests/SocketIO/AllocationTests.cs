@@ -77,6 +77,57 @@ public sealed class AllocationTests
         Assert.That((double)allocated / Measured, Is.LessThanOrEqualTo(160), "SocketMessage + its payload copy");
     }
 
+    [Test]
+    public void A_broadcast_costs_the_same_per_emit_whatever_the_number_of_targets_and_nothing_per_target()
+    {
+        // What stays per emit is the packet (kept for adapters and recovery), its one encoded array and the shared
+        // Engine.IO message: pooling them would need reference counts across every transport and the recovery store.
+        long one = BroadcastBytesPerEmit(1, out var single);
+        long hundred = BroadcastBytesPerEmit(100, out var many);
+        TestContext.Out.WriteLine($"{one} B per emit to 1 socket, {hundred} B per emit to 100");
+        Assert.That(single.Last, Is.EqualTo("2[\"b\",\"0123456789\"]"));
+        Assert.That(many.Last, Is.EqualTo(single.Last));
+        Assert.That(hundred, Is.EqualTo(one), "nothing per target");
+        Assert.That(one, Is.LessThanOrEqualTo(200), "the packet, its encoded bytes and one shared message (a 10-character argument)");
+    }
+
+    private static long BroadcastBytesPerEmit(int sockets, out SinkTransport last)
+    {
+        using var server = new Server(_ => { });
+        last = server.Transport;
+        var others = new List<Server>();
+        try
+        {
+            for (int i = 1; i < sockets; i++)
+            {
+                others.Add(new Server(_ => { }, server));
+            }
+
+            for (int i = 0; i < Warmup; i++)
+            {
+                server.Io.Emit("b", "0123456789");
+            }
+
+            long start = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < Measured; i++)
+            {
+                server.Io.Emit("b", "0123456789");
+            }
+
+            long perEmit = (GC.GetAllocatedBytesForCurrentThread() - start) / Measured;
+            Assert.That(server.Transport.Messages, Is.EqualTo(Warmup + Measured + 1));
+            Assert.That(others.All(o => o.Transport.Messages == Warmup + Measured + 1), Is.True);
+            return perEmit;
+        }
+        finally
+        {
+            foreach (var other in others)
+            {
+                other.DisposeSession();
+            }
+        }
+    }
+
     /// <summary>A Socket.IO server with one in-memory session connected to "/".</summary>
     private sealed class Server : IDisposable
     {
@@ -84,11 +135,20 @@ public sealed class AllocationTests
         private readonly EngineServer _engine;
         private readonly EngineSession _session;
 
-        public Server(Action<Socket> configure)
+        private readonly bool _ownsServer;
+
+        /// <param name="configure">The connection handler.</param>
+        /// <param name="shared">Another session on the same server as <paramref name="shared"/>'s, instead of a new server.</param>
+        public Server(Action<Socket> configure, Server? shared = null)
         {
-            _io = new SocketIOServer();
-            _engine = new EngineServer(new EngineOptions { PingInterval = TimeSpan.FromHours(1), PingTimeout = TimeSpan.FromHours(1) }, _io);
-            _io.OnConnection(configure);
+            _ownsServer = shared is null;
+            _io = shared?._io ?? new SocketIOServer();
+            _engine = shared?._engine ?? new EngineServer(new EngineOptions { PingInterval = TimeSpan.FromHours(1), PingTimeout = TimeSpan.FromHours(1) }, _io);
+            if (_ownsServer)
+            {
+                _io.OnConnection(configure);
+            }
+
             _session = _engine.Handshake(4, Transport, s_request, true);
             _session.OnPacket(Transport, EnginePacketType.Message, "0"u8, false);
             var deadline = Environment.TickCount64 + 5_000;
@@ -100,6 +160,10 @@ public sealed class AllocationTests
         }
 
         public SinkTransport Transport { get; } = new();
+
+        public SocketIOServer Io => _io;
+
+        public void DisposeSession() => _session.Close();
 
         /// <summary>Feeds <paramref name="message"/> warm-up times, then measures this thread's allocations over the measured run.</summary>
         public long Measure(byte[] message, out int replies)
@@ -123,6 +187,11 @@ public sealed class AllocationTests
 
         public void Dispose()
         {
+            if (!_ownsServer)
+            {
+                return;
+            }
+
             _engine.Dispose();
             _io.Dispose();
         }

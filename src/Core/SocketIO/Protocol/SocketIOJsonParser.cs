@@ -36,6 +36,11 @@ internal sealed class SocketIOJsonParser : ISocketPacketParser
         var type = WireType(packet.Type, attachmentCount);
         bool binary = type is SocketPacketType.BinaryEvent or SocketPacketType.BinaryAck;
 
+        if (attachmentCount == 0 && !packet.EncodedText.IsEmpty)
+        {
+            return new EncodedPacket(packet.EncodedText, firstIsBinary: false);
+        }
+
         var buffer = EncodeFirst(type, binary, attachmentCount, NamespaceOnWire(packet.Namespace), packet.AckId, packet.Data.Span);
 
         if (attachmentCount == 0)
