@@ -5,31 +5,14 @@ namespace FastIo.Timers;
 /// close timeouts) instead of one timer per session, which costs memory and kernel timers per connection.
 /// </summary>
 /// <remarks>
-/// <para>Time advances in ticks of <see cref="Resolution"/>; an entry fires on the first tick at or after its due
+/// Time advances in ticks of <see cref="Resolution"/>; an entry fires on the first tick at or after its due
 /// time, so it may run up to one tick late and never early. Callbacks run outside the lock, in due order per
-/// tick, on the timer's thread.</para>
-/// <para>The timer is armed only for the next tick that has something due, never periodically: a wheel whose
-/// entries are all far off (25 s heartbeats, 45 s connect timeouts) does not wake a thread-pool worker 100 times a
-/// second. On a small core count each such wake-up also cost a worker's spinning in the thread pool, interleaved
-/// with the socket thread (bench/RESULTS.md 2026-11-25 "httppath": S2 11 context switches per connect, 85 → 125 µs
-/// of server CPU per connect with the wheels ticking).</para>
+/// tick, on the timer's thread. The timer is armed for the next tick that has something due, not every tick:
+/// an idle server (or one whose sessions all ping in 25 s) is not woken a hundred times a second, each wake-up
+/// costing a thread-pool worker that then spins on a core the sockets need.
 /// </remarks>
 internal sealed class TimerWheel : IDisposable
 {
-    /// <summary><see cref="_armedTick"/> while <see cref="Advance"/> runs: it arms the timer itself when done.</summary>
-    private const long Advancing = long.MinValue;
-
-    /// <summary><see cref="_armedTick"/> when nothing is scheduled.</summary>
-    private const long Disarmed = long.MaxValue;
-
-    /// <summary>
-    /// A timer is never armed closer than this: a real timer has millisecond granularity anyway, and a zero due time
-    /// could run the callback synchronously (a fake time provider's timer may) while the wheel's lock is held.
-    /// </summary>
-    private static readonly TimeSpan s_minimumDelay = TimeSpan.FromMilliseconds(1);
-
-    private static readonly TimeSpan s_maximumDelay = TimeSpan.FromDays(1);
-
     private readonly Lock _lock = new();
     private readonly TimerEntry?[] _slots;
     private readonly TimeProvider _time;
@@ -37,8 +20,9 @@ internal sealed class TimerWheel : IDisposable
     private readonly ITimer _timer;
     private readonly List<TimerEntry> _expired = new();
     private long _currentTick;
-    private long _armedTick = Disarmed;
+    private long _armedTick = long.MaxValue; // the tick the timer fires for; MaxValue while disarmed
     private int _count;
+    private int _advanceRequested; // a firing that found another Advance running asks it to go round again
 
     public TimerWheel(TimeProvider time, TimeSpan resolution, int slotCount = 1024)
     {
@@ -79,7 +63,7 @@ internal sealed class TimerWheel : IDisposable
 
             _slots[slot] = entry;
             _count++;
-            if (entry.DueTick < _armedTick && _armedTick != Advancing)
+            if (entry.DueTick < _armedTick)
             {
                 ArmLocked(entry.DueTick);
             }
@@ -126,94 +110,82 @@ internal sealed class TimerWheel : IDisposable
 
     private void Advance()
     {
-        // Only one Advance runs at a time. The timer is re-armed only when an Advance ends, so another one can only
-        // start early, from a timer that fired while this one ran callbacks; what it would have done happens below.
-        if (!Monitor.TryEnter(_expired))
+        // Only one Advance runs at a time (ITimer callbacks can overlap when one runs long); a firing that finds one
+        // running leaves the work to it, so nothing due is skipped.
+        Volatile.Write(ref _advanceRequested, 1);
+        while (Volatile.Read(ref _advanceRequested) != 0 && Monitor.TryEnter(_expired))
         {
-            return;
-        }
-
-        try
-        {
-            while (true)
+            try
             {
-                lock (_lock)
-                {
-                    var target = ElapsedTicks();
-                    if (target - _currentTick > _slots.Length)
-                    {
-                        // Woken after more than a turn (the timer fired late, e.g. after a suspend): one walk over
-                        // every slot instead of one per elapsed tick, then in due order as usual.
-                        for (var slot = 0; slot < _slots.Length; slot++)
-                        {
-                            CollectExpired(slot, target);
-                        }
-
-                        _expired.Sort(static (a, b) => a.DueTick.CompareTo(b.DueTick));
-                        _currentTick = target;
-                    }
-
-                    while (_currentTick < target)
-                    {
-                        _currentTick++;
-                        CollectExpired((int)(_currentTick % _slots.Length), _currentTick);
-                    }
-
-                    if (_expired.Count == 0)
-                    {
-                        // Nothing (more) due now: sleep until the next entry is.
-                        _armedTick = Disarmed;
-                        if (NextDueTickLocked() is { } next)
-                        {
-                            ArmLocked(next);
-                        }
-
-                        return;
-                    }
-
-                    // Entries scheduled while the callbacks run are seen by the next round of this loop.
-                    _armedTick = Advancing;
-                }
-
-                foreach (var entry in _expired)
-                {
-                    try
-                    {
-                        entry.OnTimer();
-                    }
-                    catch (Exception)
-                    {
-                        // A failing callback must not stop the wheel for every other session.
-                    }
-                }
-
-                _expired.Clear();
+                AdvanceWhileRequested();
             }
+            finally
+            {
+                Monitor.Exit(_expired);
+            }
+
+            // Re-checked after releasing: a firing that came between the last round and the release went unserved.
         }
-        finally
+    }
+
+    private void AdvanceWhileRequested()
+    {
+        while (Interlocked.Exchange(ref _advanceRequested, 0) != 0)
         {
-            Monitor.Exit(_expired);
+            lock (_lock)
+            {
+                // Disarmed while collecting and firing: an entry scheduled by a callback arms the timer itself.
+                _armedTick = long.MaxValue;
+                var target = ElapsedTicks();
+                while (_currentTick < target)
+                {
+                    _currentTick++;
+                    CollectExpired(_currentTick);
+                }
+            }
+
+            foreach (var entry in _expired)
+            {
+                try
+                {
+                    entry.OnTimer();
+                }
+                catch (Exception)
+                {
+                    // A failing callback must not stop the wheel for every other session.
+                }
+            }
+
+            _expired.Clear();
+            lock (_lock)
+            {
+                var next = NextDueTickLocked();
+                if (next < _armedTick)
+                {
+                    ArmLocked(next);
+                }
+            }
         }
     }
 
     /// <summary>
-    /// The earliest due tick of all entries. Every entry is due after <see cref="_currentTick"/> (earlier ones were
-    /// collected), so the first slot of the coming turn that holds an entry due in this turn has the answer;
-    /// when no entry is due within a turn, the minimum over all of them (the walk has seen every slot by then).
+    /// The earliest tick with an entry due, scanning the slots after the current tick in order: with entries spread
+    /// over the wheel the first non-empty slot ends the scan. Only when no entry is due within one turn does it read
+    /// every slot (the wheel is then sparse), returning the earliest due tick seen; MaxValue when empty.
     /// </summary>
-    private long? NextDueTickLocked()
+    private long NextDueTickLocked()
     {
         if (_count == 0)
         {
-            return null;
+            return long.MaxValue;
         }
 
-        var earliest = long.MaxValue;
-        for (var tick = _currentTick + 1; tick <= _currentTick + _slots.Length; tick++)
+        long earliest = long.MaxValue;
+        for (long tick = _currentTick + 1; tick <= _currentTick + _slots.Length; tick++)
         {
             for (var entry = _slots[(int)(tick % _slots.Length)]; entry is not null; entry = entry.Next)
             {
-                if (entry.DueTick == tick)
+                if (entry.DueTick <= tick)
                 {
                     return tick;
                 }
@@ -225,22 +197,19 @@ internal sealed class TimerWheel : IDisposable
         return earliest;
     }
 
-    /// <summary>Arms the timer for <paramref name="dueTick"/> (under the lock, so that arming decisions stay ordered).</summary>
-    private void ArmLocked(long dueTick)
+    private void ArmLocked(long tick)
     {
-        _armedTick = dueTick;
-
-        // At most a day ahead (ITimer takes at most ~49 days): waking early is harmless, Advance arms again.
-        var elapsed = _time.GetElapsedTime(_startTimestamp);
-        var delay = dueTick - (elapsed.Ticks / Resolution.Ticks) >= s_maximumDelay.Ticks / Resolution.Ticks
-            ? s_maximumDelay
-            : TimeSpan.FromTicks(dueTick * Resolution.Ticks) - elapsed;
-        _timer.Change(delay < s_minimumDelay ? s_minimumDelay : delay, Timeout.InfiniteTimeSpan);
+        _armedTick = tick;
+        // Whole milliseconds, rounded up: timers count in milliseconds, and a firing before the tick's boundary
+        // would find nothing due and re-arm for the sub-millisecond rest again and again.
+        var due = (tick * Resolution.Ticks) - _time.GetElapsedTime(_startTimestamp).Ticks;
+        var milliseconds = due <= 0 ? 0 : (due + TimeSpan.TicksPerMillisecond - 1) / TimeSpan.TicksPerMillisecond;
+        _timer.Change(TimeSpan.FromMilliseconds(milliseconds), Timeout.InfiniteTimeSpan);
     }
 
-    /// <summary>Moves the entries of <paramref name="slot"/> due at or before <paramref name="tick"/> to <see cref="_expired"/>.</summary>
-    private void CollectExpired(int slot, long tick)
+    private void CollectExpired(long tick)
     {
+        var slot = (int)(tick % _slots.Length);
         var entry = _slots[slot];
         while (entry is not null)
         {
