@@ -284,10 +284,20 @@ public sealed partial class FastIoHost : IAsyncDisposable, IDisposable
     private async Task ServeAsync(AcceptedConnection connection, CancellationToken cancellationToken)
     {
         await Task.Yield(); // never run a connection on the accept loop's stack
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(_shutdown.Token, cancellationToken);
         try
         {
-            await HttpConnection.RunAsync(connection.Transport, connection.RemoteEndPoint, _router, _options.Http, _logger, connection.Scheduler, linked.Token).ConfigureAwait(false);
+            Task? protocol;
+            using (var linked = CancellationTokenSource.CreateLinkedTokenSource(_shutdown.Token, cancellationToken))
+            {
+                protocol = await HttpConnection.RunAsync(connection.Transport, connection.RemoteEndPoint, _router, _options.Http, _logger, connection.Scheduler, linked.Token).ConfigureAwait(false);
+            }
+
+            // An upgraded connection handed off to its protocol (a WebSocket): only that task and this frame stay
+            // pending while it lives. Shutdown reaches it through its session (StopAsync closes every session).
+            if (protocol is not null)
+            {
+                await protocol.ConfigureAwait(false);
+            }
         }
         catch (Exception e)
         {
