@@ -15,7 +15,9 @@ internal sealed partial class SocketIOClient
     private readonly SocketIOServer _server;
     private readonly ISocketPacketDecoder _decoder;
     private readonly Dictionary<string, Socket> _sockets = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _connecting = new(StringComparer.Ordinal);
+    // Namespaces with a connect in progress; created for a connect and dropped when none is left, since a connected
+    // client (hours, idle) would otherwise keep an empty set and its buckets.
+    private HashSet<string>? _connecting;
     private readonly ConnectTimer _connectTimer;
     private bool _closed;
 
@@ -57,7 +59,7 @@ internal sealed partial class SocketIOClient
     {
         lock (_sockets)
         {
-            _connecting.Add(name);
+            (_connecting ??= new HashSet<string>(StringComparer.Ordinal)).Add(name);
         }
 
         var nsp = _server.FindNamespace(name, auth);
@@ -238,7 +240,7 @@ internal sealed partial class SocketIOClient
     {
         lock (_sockets)
         {
-            return _connecting.Contains(name);
+            return _connecting is { } connecting && connecting.Contains(name);
         }
     }
 
@@ -246,7 +248,10 @@ internal sealed partial class SocketIOClient
     {
         lock (_sockets)
         {
-            _connecting.Remove(name);
+            if (_connecting is { } connecting && connecting.Remove(name) && connecting.Count == 0)
+            {
+                _connecting = null;
+            }
         }
     }
 
