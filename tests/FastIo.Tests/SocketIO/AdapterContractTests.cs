@@ -18,11 +18,7 @@ public abstract class AdapterContractTests
     {
         using var h = CreateHarness();
         var adapter = h.Io.MainNamespace.Adapter;
-        var events = new List<string>();
-        adapter.RoomCreated += room => events.Add("create:" + room);
-        adapter.RoomDeleted += room => events.Add("delete:" + room);
-        adapter.RoomJoined += (room, sid) => events.Add("join:" + room);
-        adapter.RoomLeft += (room, sid) => events.Add("leave:" + room);
+        var events = RecordRoomEvents(adapter, withSid: false);
 
         adapter.AddAll("s1", ["r1", "r2"]);
         adapter.AddAll("s2", ["r1"]);
@@ -46,11 +42,7 @@ public abstract class AdapterContractTests
     {
         using var h = CreateHarness();
         var adapter = h.Io.MainNamespace.Adapter;
-        var events = new List<string>();
-        adapter.RoomCreated += room => events.Add("create:" + room);
-        adapter.RoomDeleted += room => events.Add("delete:" + room);
-        adapter.RoomJoined += (room, sid) => events.Add($"join:{room}:{sid}");
-        adapter.RoomLeft += (room, sid) => events.Add($"leave:{room}:{sid}");
+        var events = RecordRoomEvents(adapter, withSid: true);
 
         adapter.AddAll("a", ["a"]);
         adapter.AddAll("b", ["b"]);
@@ -110,6 +102,17 @@ public abstract class AdapterContractTests
         Assert.That(new[] { Count("room-zero", 0), Count("room-zero", 1), Count("room-zero", 2) }, Is.EqualTo(new[] { 1, 1, 0 }));
         Assert.That(new[] { Count("zero-but-not-one", 0), Count("zero-but-not-one", 1) }, Is.EqualTo(new[] { 1, 0 }));
         Assert.That(new[] { Count("after-leave", 0), Count("after-leave", 1) }, Is.EqualTo(new[] { 0, 1 }));
+    }
+
+    /// <summary>The adapter's room events as strings, in order: create:r, delete:r, join:r[:sid], leave:r[:sid].</summary>
+    private static List<string> RecordRoomEvents(Adapter adapter, bool withSid)
+    {
+        var events = new List<string>();
+        adapter.RoomCreated += room => events.Add("create:" + room);
+        adapter.RoomDeleted += room => events.Add("delete:" + room);
+        adapter.RoomJoined += (room, sid) => events.Add("join:" + room + (withSid ? ":" + sid : ""));
+        adapter.RoomLeft += (room, sid) => events.Add("leave:" + room + (withSid ? ":" + sid : ""));
+        return events;
     }
 
     [Test]
