@@ -19,13 +19,11 @@ namespace FastIo.Transports.Hosting;
 public sealed partial class FastIoHost : IAsyncDisposable, IDisposable
 {
     /// <summary>
-    /// Socket output (each connection's input takes its pool and thresholds, with a shard-following reader scheduler
-    /// of its own: <see cref="SocketConnectionListener.Wrap(Socket, PipeOptions)"/>). The send loop runs inline in
-    /// the application's flush, so the send syscall happens on the flushing thread without a thread-pool hop
-    /// (bench/RESULTS.md 2026-11-25: S4 6.05 → 5.78 µs per ack and 0.42 → 0.30 context switches per ack on a loaded
-    /// machine; even with the thread pool after the shard scheduler landed; kept as the shard design's shape).
+    /// The template of each accepted socket's input pipe (pool and thresholds; the reader scheduler is the connection's
+    /// own, following its session's shard: <see cref="SocketConnectionListener.Wrap(Socket, PipeOptions)"/>). The
+    /// output has no pipe: it sends on the application's flush, on the flushing thread (<see cref="SocketOutput"/>).
     /// </summary>
-    private static readonly PipeOptions s_outputPipe = new(readerScheduler: PipeScheduler.Inline, useSynchronizationContext: false);
+    private static readonly PipeOptions s_socketInput = new(useSynchronizationContext: false);
 
     private readonly FastIoHostOptions _options;
     private readonly HttpRouter _router;
@@ -125,7 +123,7 @@ public sealed partial class FastIoHost : IAsyncDisposable, IDisposable
         {
             foreach (var endPoint in _options.EffectiveEndpoints())
             {
-                var listener = SocketConnectionListener.Bind(endPoint, _options.Backlog, s_outputPipe);
+                var listener = SocketConnectionListener.Bind(endPoint, _options.Backlog, s_socketInput);
                 _listeners.Add(listener);
                 Log.Listening(_logger, listener.EndPoint.ToString() ?? "");
             }
@@ -218,7 +216,7 @@ public sealed partial class FastIoHost : IAsyncDisposable, IDisposable
     public Task ProcessConnectionAsync(Socket socket, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(socket);
-        return Serve(SocketConnectionListener.Wrap(socket, s_outputPipe), cancellationToken);
+        return Serve(SocketConnectionListener.Wrap(socket, s_socketInput), cancellationToken);
     }
 
     /// <summary>Serves one connection given as a stream (e.g. a TLS stream); the host disposes it.</summary>
