@@ -18,7 +18,8 @@ internal sealed partial class SocketIOClient
     // Namespaces with a connect in progress; created for a connect and dropped when none is left, since a connected
     // client (hours, idle) would otherwise keep an empty set and its buckets.
     private HashSet<string>? _connecting;
-    private readonly ConnectTimer _connectTimer;
+    // Dropped once cancelled: a connected client lives for hours and needs no connect timeout any more.
+    private ConnectTimer? _connectTimer;
     private bool _closed;
 
     public SocketIOClient(SocketIOServer server, EngineSession session)
@@ -87,7 +88,7 @@ internal sealed partial class SocketIOClient
             _sockets[socket.Namespace.Name] = socket;
         }
 
-        _server.Timers.Cancel(_connectTimer);
+        CancelConnectTimer();
         return true;
     }
 
@@ -161,7 +162,7 @@ internal sealed partial class SocketIOClient
             sockets = SnapshotLocked();
         }
 
-        _server.Timers.Cancel(_connectTimer);
+        CancelConnectTimer();
         foreach (var socket in sockets)
         {
             socket.OnClose(reason);
@@ -320,6 +321,14 @@ internal sealed partial class SocketIOClient
     }
 
     private sealed record InvalidNamespace([property: System.Text.Json.Serialization.JsonPropertyName("message")] string Message);
+
+    private void CancelConnectTimer()
+    {
+        if (Interlocked.Exchange(ref _connectTimer, null) is { } timer)
+        {
+            _server.Timers.Cancel(timer);
+        }
+    }
 
     private sealed class ConnectTimer(SocketIOClient client) : TimerEntry
     {
