@@ -14,7 +14,8 @@ internal sealed partial class SocketIOClient
 {
     private readonly SocketIOServer _server;
     private readonly ISocketPacketDecoder _decoder;
-    private readonly Dictionary<string, Socket> _sockets = new(StringComparer.Ordinal);
+    private readonly Lock _sync = new();
+    private SocketsByNamespace _sockets; // under _sync
     // Namespaces with a connect in progress; created for a connect and dropped when none is left, since a connected
     // client (hours, idle) would otherwise keep an empty set and its buckets.
     private HashSet<string>? _connecting;
@@ -58,7 +59,7 @@ internal sealed partial class SocketIOClient
     /// <summary>Connects to a namespace on the client's behalf (v3 clients are connected to <c>/</c> implicitly).</summary>
     public void Connect(string name, JsonElement auth)
     {
-        lock (_sockets)
+        lock (_sync)
         {
             (_connecting ??= new HashSet<string>(StringComparer.Ordinal)).Add(name);
         }
@@ -78,14 +79,14 @@ internal sealed partial class SocketIOClient
     /// <summary>Publishes a socket whose namespace accepted it; false once the client is closed (the caller cleans up).</summary>
     public bool TryAddSocket(Socket socket)
     {
-        lock (_sockets)
+        lock (_sync)
         {
             if (_closed)
             {
                 return false;
             }
 
-            _sockets[socket.Namespace.Name] = socket;
+            _sockets.Set(socket);
         }
 
         CancelConnectTimer();
@@ -94,12 +95,9 @@ internal sealed partial class SocketIOClient
 
     public void Remove(Socket socket)
     {
-        lock (_sockets)
+        lock (_sync)
         {
-            if (_sockets.TryGetValue(socket.Namespace.Name, out var current) && current == socket)
-            {
-                _sockets.Remove(socket.Namespace.Name);
-            }
+            _sockets.Remove(socket);
         }
     }
 
@@ -155,7 +153,7 @@ internal sealed partial class SocketIOClient
     public void OnClose(string reason)
     {
         Socket[] sockets;
-        lock (_sockets)
+        lock (_sync)
         {
             // Closed and snapshotted under one lock: a socket is either in this snapshot or refused by TryAddSocket.
             _closed = true;
@@ -183,9 +181,9 @@ internal sealed partial class SocketIOClient
     private void OnPacket(SocketPacket packet)
     {
         Socket? socket;
-        lock (_sockets)
+        lock (_sync)
         {
-            _sockets.TryGetValue(packet.Namespace, out socket);
+            _sockets.TryGet(packet.Namespace, out socket);
         }
 
         if (packet.Namespace.Length == 0 || packet.Namespace[0] != '/')
@@ -239,7 +237,7 @@ internal sealed partial class SocketIOClient
 
     private bool IsConnecting(string name)
     {
-        lock (_sockets)
+        lock (_sync)
         {
             return _connecting is { } connecting && connecting.Contains(name);
         }
@@ -247,7 +245,7 @@ internal sealed partial class SocketIOClient
 
     private void EndConnecting(string name)
     {
-        lock (_sockets)
+        lock (_sync)
         {
             if (_connecting is { } connecting && connecting.Remove(name) && connecting.Count == 0)
             {
@@ -281,18 +279,13 @@ internal sealed partial class SocketIOClient
 
     private Socket[] Snapshot()
     {
-        lock (_sockets)
+        lock (_sync)
         {
             return SnapshotLocked();
         }
     }
 
-    private Socket[] SnapshotLocked()
-    {
-        var sockets = new Socket[_sockets.Count];
-        _sockets.Values.CopyTo(sockets, 0);
-        return sockets;
-    }
+    private Socket[] SnapshotLocked() => _sockets.ToArray();
 
     private static JsonElement ParseAuth(ReadOnlyMemory<byte> data)
     {
@@ -308,7 +301,7 @@ internal sealed partial class SocketIOClient
     private void OnConnectTimeout()
     {
         bool none;
-        lock (_sockets)
+        lock (_sync)
         {
             none = _sockets.Count == 0;
         }
