@@ -18,6 +18,15 @@ internal sealed class CountingTransport : EngineTransport
 
     public override bool HandlesUpgrades => true;
 
+    /// <summary>Like a WebSocket, which frames what it is given into its own buffer before returning.</summary>
+    public override bool CopiesOnSend => true;
+
+    public override void SendTransient(EnginePacketType type, ReadOnlySpan<byte> utf8)
+    {
+        Packets++;
+        Bytes += utf8.Length;
+    }
+
     public override void Send(ReadOnlySpan<EnginePacket> packets)
     {
         foreach (var packet in packets)

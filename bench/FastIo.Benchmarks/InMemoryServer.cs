@@ -19,7 +19,7 @@ internal sealed class InMemoryServer : IDisposable
         Engine = new EngineServer(new EngineOptions { PingInterval = TimeSpan.FromHours(1), PingTimeout = TimeSpan.FromHours(1) }, Io);
         Io.OnConnection(socket =>
         {
-            socket.On("echo", m => m.Ack(m.GetJson(0)));
+            socket.On("echo", static (in SocketEvent e) => e.AckRawJson(e.GetRawJson(0)));
         });
     }
 

@@ -131,7 +131,12 @@ internal sealed class ServerProcess : IDisposable
                 var (status, _) = await http.SendAsync("GET", "/socket.io/?EIO=4&transport=polling", null, cancellationToken).ConfigureAwait(false);
                 if (status == 200)
                 {
-                    return;
+                    if (Listeners.OwnedBy(Pid, EndPoint.Port))
+                    {
+                        return;
+                    }
+
+                    // Another process answered on this port: ours has not bound yet, or failed to.
                 }
             }
             catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException)

@@ -38,6 +38,17 @@ internal static class Suite
         ("S7b deliveries per server CPU", "≥ 5×"),
     ];
 
+    /// <summary>The first port from <paramref name="port"/> on with <paramref name="count"/> consecutive ports nobody listens on.</summary>
+    private static int FreePorts(int port, int count)
+    {
+        while (Enumerable.Range(port, count).Any(Listeners.InUse))
+        {
+            port += count;
+        }
+
+        return port;
+    }
+
     public static async Task<int> RunAsync(SuiteOptions options)
     {
         var figures = new Dictionary<string, Dictionary<ServerKind, List<double>>>(StringComparer.Ordinal);
@@ -69,6 +80,7 @@ internal static class Suite
                 foreach (var kind in options.Servers)
                 {
                     var label = $"{id} run {r + 1} {kind}";
+                    port = FreePorts(port, nodes);
                     try
                     {
                         var result = await RunOneAsync(options, kind, port, nodes, run).ConfigureAwait(false);

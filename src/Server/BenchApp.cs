@@ -12,24 +12,21 @@ internal static class BenchApp
     {
         io.OnConnection(socket =>
         {
-            // echo(data, ack): the ack carries the data back.
-            socket.On("echo", m => m.Ack(m.GetJson(0)));
+            // echo(data, ack): the ack carries the data back, as the bytes it came in (nothing allocated per echo).
+            socket.On("echo", static (in SocketEvent e) => e.AckRawJson(e.GetRawJson(0)));
 
             // broadcast(n, data, ack?): n emits of "b" to every other socket, then an ack once they are queued.
-            socket.On("broadcast", m =>
+            socket.On("broadcast", (in SocketEvent e) =>
             {
-                var n = m.Get<int>(0);
-                var data = m.GetJson(1);
+                var n = e.Get<int>(0);
+                var data = e.GetJson(1);
                 var others = socket.Broadcast;
                 for (var i = 0; i < n; i++)
                 {
                     others.Emit("b", data);
                 }
 
-                if (m.HasAck)
-                {
-                    m.Ack();
-                }
+                e.Ack();
             });
 
             // stats(ack): a full collection, then the managed heap in use, for the idle-memory scenario.

@@ -110,14 +110,28 @@ public sealed partial class EngineSession
     }
 
     /// <summary>
-    /// Sends a text message whose bytes the session may keep (no copy): the single-target fast path of Socket.IO,
-    /// which encodes a packet straight into one array. Same rules as <see cref="Send(ReadOnlySpan{EngineMessage}, bool)"/>.
+    /// Sends a text message whose bytes are valid only during the call (a per-thread scratch buffer): a transport
+    /// that copies on send (WebSocket) takes them directly when nothing is buffered before them; otherwise they are
+    /// copied into the write buffer. Same rules as <see cref="Send(ReadOnlySpan{EngineMessage}, bool)"/>.
     /// </summary>
-    internal bool SendOwnedText(ReadOnlyMemory<byte> utf8, bool onlyIfWritable)
+    internal bool SendTransientText(ReadOnlySpan<byte> utf8, bool onlyIfWritable)
     {
         lock (SyncRoot)
         {
-            if (!CanSendLocked(onlyIfWritable) || !TryBuffer(new EnginePacket(EnginePacketType.Message, utf8)))
+            if (!CanSendLocked(onlyIfWritable))
+            {
+                return false;
+            }
+
+            // An empty write buffer keeps the order: nothing queued may be overtaken.
+            if (_writeBuffer.Count == 0 && _transport.CopiesOnSend && _transport.IsWritable)
+            {
+                _server.Metrics.MessageSent(Shard);
+                _transport.SendTransient(EnginePacketType.Message, utf8);
+                return true;
+            }
+
+            if (!TryBuffer(new EnginePacket(EnginePacketType.Message, utf8.ToArray())))
             {
                 return false;
             }

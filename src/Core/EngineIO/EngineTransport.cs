@@ -26,6 +26,19 @@ internal abstract class EngineTransport
     public abstract void Send(ReadOnlySpan<EnginePacket> packets);
 
     /// <summary>
+    /// Whether <see cref="SendTransient"/> is supported: the transport copies a packet's bytes before returning
+    /// (a WebSocket frames them into its send queue), so the caller's buffer can be reused right after.
+    /// </summary>
+    public virtual bool CopiesOnSend => false;
+
+    /// <summary>
+    /// Delivers one text packet whose bytes are valid only during the call; only called while
+    /// <see cref="IsWritable"/>, nothing is buffered before it, and <see cref="CopiesOnSend"/> is true.
+    /// </summary>
+    public virtual void SendTransient(EnginePacketType type, ReadOnlySpan<byte> utf8) =>
+        throw new NotSupportedException("This transport keeps the packets it is given; use Send.");
+
+    /// <summary>
     /// Closes the transport. A polling transport with a waiting GET answers it with a close packet; without one
     /// it answers the next GET so (or gives up after a timeout). When done the transport calls
     /// <see cref="EngineSession.OnTransportClosed"/>.

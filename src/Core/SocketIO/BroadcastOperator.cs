@@ -42,7 +42,15 @@ public sealed class BroadcastOperator
     public BroadcastOptions Options => _options;
 
     /// <summary>Emits an event with one argument (an array stays one argument).</summary>
-    public bool Emit<T>(string eventName, T argument) => Emit(eventName, new object?[] { argument });
+    public bool Emit<T>(string eventName, T argument)
+    {
+        // Typed all the way to the serializer: no argument array, no boxing.
+        Socket.ThrowIfReserved(eventName);
+        var nsp = _adapter.Namespace;
+        var packet = PacketWriter.Array(nsp.Name, eventName, new Arguments<T>(argument), -1, nsp.Server.JsonOptions);
+        _adapter.Broadcast(packet, _options);
+        return true;
+    }
 
     /// <summary>Emits to every targeted socket. Returns true (as socket.io does).</summary>
     public bool Emit(string eventName, params object?[] args)

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text.Json;
+using FastIo.EngineIO;
 using FastIo.SocketIO.Protocol;
 
 namespace FastIo.SocketIO;
@@ -7,8 +8,9 @@ namespace FastIo.SocketIO;
 /// <summary>Builds outgoing packets: arguments serialized with System.Text.Json, binary values as attachments.</summary>
 /// <remarks>
 /// The JSON is written into a per-thread scratch buffer and writer that are reused from packet to packet, so a packet
-/// costs one exact-size array for its payload (or, on the single-target text path, for its whole encoded form) rather
-/// than a buffer writer, its growth arrays and a JSON writer each time.
+/// costs one exact-size array for its payload rather than a buffer writer, its growth arrays and a JSON writer each
+/// time; on the single-target text path (acks, <c>socket.Emit</c>) it costs nothing: the scratch is handed to the
+/// session, which copies it.
 /// </remarks>
 internal static class PacketWriter
 {
@@ -20,33 +22,46 @@ internal static class PacketWriter
 
     /// <summary>An EVENT (or BINARY_EVENT) packet <c>[eventName, ...args]</c>.</summary>
     public static SocketPacket Event(string nsp, string eventName, ReadOnlySpan<object?> args, long ackId, JsonSerializerOptions options) =>
-        Array(SocketPacketType.Event, SocketPacketType.BinaryEvent, nsp, eventName, args, ackId, options);
+        Array(SocketPacketType.Event, SocketPacketType.BinaryEvent, nsp, eventName, new ObjectArguments(args), ackId, options);
 
     /// <summary>An ACK (or BINARY_ACK) packet <c>[...args]</c>.</summary>
     public static SocketPacket Ack(string nsp, long ackId, ReadOnlySpan<object?> args, JsonSerializerOptions options) =>
-        Array(SocketPacketType.Ack, SocketPacketType.BinaryAck, nsp, null, args, ackId, options);
+        Array(SocketPacketType.Ack, SocketPacketType.BinaryAck, nsp, null, new ObjectArguments(args), ackId, options);
+
+    /// <summary>An EVENT (<paramref name="eventName"/> set) or ACK packet with arguments of any kind.</summary>
+    public static SocketPacket Array<TArgs>(string nsp, string? eventName, TArgs args, long ackId, JsonSerializerOptions options)
+        where TArgs : IPacketArguments, allows ref struct =>
+        eventName is null
+            ? Array(SocketPacketType.Ack, SocketPacketType.BinaryAck, nsp, null, args, ackId, options)
+            : Array(SocketPacketType.Event, SocketPacketType.BinaryEvent, nsp, eventName, args, ackId, options);
 
     /// <summary>
     /// The single-target fast path for the JSON parser: an EVENT (<paramref name="eventName"/> set) or ACK encoded
-    /// completely into one array, ready for the session. When the arguments turn out to hold binary values, returns
-    /// null and the packet with its attachments in <paramref name="binaryPacket"/> instead.
+    /// completely (header and payload) into this thread's scratch buffer and handed to
+    /// <see cref="EngineSession.SendTransientText"/>, which copies it or frames it straight into a WebSocket's send
+    /// queue: nothing is allocated per packet. When the arguments turn out to hold binary values, nothing is sent and
+    /// the packet with its attachments comes back in <paramref name="binaryPacket"/> instead.
     /// </summary>
-    public static byte[]? EncodeJsonText(
-        string nsp, string? eventName, ReadOnlySpan<object?> args, long ackId, JsonSerializerOptions options, out SocketPacket? binaryPacket)
+    public static bool SendJsonText<TArgs>(
+        EngineSession session, bool volatileFlag, string nsp, string? eventName, TArgs args, long ackId, JsonSerializerOptions options, out SocketPacket? binaryPacket)
+        where TArgs : IPacketArguments, allows ref struct
     {
         var type = eventName is null ? SocketPacketType.Ack : SocketPacketType.Event;
         var scratch = Rent();
         try
         {
+            // The header goes first so that the scratch holds the whole message; it assumes no attachments, and is
+            // skipped below if some turn up.
+            int headerLength = WriteTextHeader(scratch, type, nsp, ackId);
             WriteArray(scratch, eventName, args, options);
             if (scratch.Attachments.Count == 0)
             {
                 binaryPacket = null;
-                return SocketIOJsonParser.EncodeText(type, nsp, ackId, scratch.Buffer.WrittenSpan);
+                return session.SendTransientText(scratch.Buffer.WrittenSpan, volatileFlag);
             }
 
-            binaryPacket = ToPacket(scratch, eventName is null ? SocketPacketType.BinaryAck : SocketPacketType.BinaryEvent, nsp, ackId);
-            return null;
+            binaryPacket = ToPacket(scratch, headerLength, eventName is null ? SocketPacketType.BinaryAck : SocketPacketType.BinaryEvent, nsp, ackId);
+            return false;
         }
         finally
         {
@@ -55,14 +70,25 @@ internal static class PacketWriter
     }
 
     /// <summary>A packet whose payload is a JSON array (the event name first, if any); binary values become attachments.</summary>
-    private static SocketPacket Array(
-        SocketPacketType type, SocketPacketType binaryType, string nsp, string? eventName, ReadOnlySpan<object?> args, long ackId, JsonSerializerOptions options)
+    private static SocketPacket Array<TArgs>(
+        SocketPacketType type, SocketPacketType binaryType, string nsp, string? eventName, TArgs args, long ackId, JsonSerializerOptions options)
+        where TArgs : IPacketArguments, allows ref struct
     {
         var scratch = Rent();
         try
         {
+            // Written after the JSON-parser header for the text case, so that one array is both the packet's payload
+            // and its encoded form (see SocketPacket.EncodedText): a broadcast copies its payload once, not twice.
+            int headerLength = WriteTextHeader(scratch, type, nsp, ackId);
             WriteArray(scratch, eventName, args, options);
-            return ToPacket(scratch, scratch.Attachments.Count > 0 ? binaryType : type, nsp, ackId);
+            if (scratch.Attachments.Count > 0)
+            {
+                return ToPacket(scratch, headerLength, binaryType, nsp, ackId);
+            }
+
+            var packet = new SocketPacket { Type = type, Namespace = nsp, AckId = ackId };
+            packet.SetEncoded(scratch.Buffer.WrittenSpan.ToArray(), headerLength);
+            return packet;
         }
         finally
         {
@@ -99,7 +125,19 @@ internal static class PacketWriter
         };
     }
 
-    private static void WriteArray(Scratch scratch, string? eventName, ReadOnlySpan<object?> args, JsonSerializerOptions options)
+    /// <summary>Writes the JSON-parser header of a text packet (no attachments) at the start of the scratch; returns its length.</summary>
+    private static int WriteTextHeader(Scratch scratch, SocketPacketType type, string nsp, long ackId)
+    {
+        var wireNsp = SocketIOJsonParser.NamespaceOnWire(nsp);
+        int headerLength = SocketIOJsonParser.HeaderLength(binary: false, 0, wireNsp, ackId);
+        SocketIOJsonParser.WriteHeader(scratch.Buffer.GetSpan(headerLength), type, binary: false, 0, wireNsp, ackId);
+        scratch.Buffer.Advance(headerLength);
+        scratch.Writer.Reset(scratch.Buffer);
+        return headerLength;
+    }
+
+    private static void WriteArray<TArgs>(Scratch scratch, string? eventName, TArgs args, JsonSerializerOptions options)
+        where TArgs : IPacketArguments, allows ref struct
     {
         var writer = scratch.Writer;
         using (BinaryPlaceholders.BeginWrite(scratch.Attachments))
@@ -110,40 +148,21 @@ internal static class PacketWriter
                 writer.WriteStringValue(eventName);
             }
 
-            WriteValues(writer, args, options);
+            args.Write(writer, options);
             writer.WriteEndArray();
             writer.Flush();
         }
     }
 
-    /// <summary>Copies the scratch's payload and attachments out into a packet that owns them.</summary>
-    private static SocketPacket ToPacket(Scratch scratch, SocketPacketType type, string nsp, long ackId) => new()
+    /// <summary>Copies the scratch's payload (from <paramref name="start"/>) and attachments out into a packet that owns them.</summary>
+    private static SocketPacket ToPacket(Scratch scratch, int start, SocketPacketType type, string nsp, long ackId) => new()
     {
         Type = type,
         Namespace = nsp,
         AckId = ackId,
-        Data = scratch.Buffer.WrittenSpan.ToArray(),
+        Data = scratch.Buffer.WrittenSpan[start..].ToArray(),
         Attachments = scratch.Attachments.Count == 0 ? System.Array.Empty<ReadOnlyMemory<byte>>() : scratch.Attachments.ToArray(),
     };
-
-    private static void WriteValues(Utf8JsonWriter writer, ReadOnlySpan<object?> args, JsonSerializerOptions options)
-    {
-        foreach (var arg in args)
-        {
-            switch (arg)
-            {
-                case null:
-                    writer.WriteNullValue();
-                    break;
-                case JsonElement element:
-                    element.WriteTo(writer);
-                    break;
-                default:
-                    JsonSerializer.Serialize(writer, arg, arg.GetType(), options);
-                    break;
-            }
-        }
-    }
 
     /// <summary>This thread's scratch, or a fresh one when it is in use further up the stack (a converter that emits).</summary>
     private static Scratch Rent()

@@ -8,7 +8,23 @@ public sealed partial class Socket
     private readonly Dictionary<long, PendingAck> _pendingAcks = new();
 
     /// <summary>Emits an event with one argument (an array stays one argument, unlike with the <c>params</c> overload).</summary>
-    public bool Emit<T>(string eventName, T argument) => EmitCore(eventName, [argument], volatileFlag: false);
+    public bool Emit<T>(string eventName, T argument)
+    {
+        if (_anyOutgoingHandlers.Length != 0 || Namespace.Server.Options.ConnectionStateRecovery is not null)
+        {
+            return EmitCore(eventName, [argument], volatileFlag: false);
+        }
+
+        // The common case goes typed to the serializer and through the session's scratch path: nothing allocated.
+        ThrowIfReserved(eventName);
+        if (!Connected)
+        {
+            return false;
+        }
+
+        Client.SendArray(Namespace.Name, eventName, new Arguments<T>(argument), -1, volatileFlag: false);
+        return true;
+    }
 
     /// <summary>Emits an event to this client. Returns false when the socket is not connected.</summary>
     public bool Emit(string eventName, params object?[] args) => EmitCore(eventName, args, volatileFlag: false);
@@ -61,7 +77,9 @@ public sealed partial class Socket
     }
 
     /// <summary>Sends the acknowledgement of an event the client emitted.</summary>
-    internal void SendAck(long ackId, object?[] args) => Client.SendArray(Namespace.Name, null, args, ackId, volatileFlag: false);
+    internal void SendAck<TArgs>(long ackId, TArgs args)
+        where TArgs : IPacketArguments, allows ref struct =>
+        Client.SendArray(Namespace.Name, null, args, ackId, volatileFlag: false);
 
     /// <summary>
     /// Routes the client's acknowledgement <paramref name="ackId"/> to <paramref name="pending"/>. A socket that is

@@ -8,7 +8,8 @@ namespace FastIo.SocketIO;
 public sealed partial class Socket
 {
     private readonly Lock _handlersLock = new();
-    private Dictionary<string, Func<SocketMessage, ValueTask>[]> _handlers = new(StringComparer.Ordinal);
+    // Each handler is a SocketEventHandler (reads the event in place) or a Func<SocketMessage, ValueTask> (gets a copy).
+    private Dictionary<string, Delegate[]> _handlers = new(StringComparer.Ordinal);
     private Action<SocketMessage>[] _anyHandlers = [];
     private Action<string, object?[]>[] _anyOutgoingHandlers = [];
     private Func<SocketMessage, CancellationToken, ValueTask>[] _middlewares = [];
@@ -26,11 +27,11 @@ public sealed partial class Socket
     public Socket On(string eventName, Action<SocketMessage> handler)
     {
         ArgumentNullException.ThrowIfNull(handler);
-        return AddHandler(eventName, message =>
+        return AddHandler(eventName, (Func<SocketMessage, ValueTask>)(message =>
         {
             handler(message);
             return ValueTask.CompletedTask;
-        });
+        }));
     }
 
     /// <summary>Handles <paramref name="eventName"/> asynchronously; the next event of this socket does not wait for it.</summary>
@@ -40,15 +41,22 @@ public sealed partial class Socket
         return AddHandler(eventName, handler);
     }
 
+    /// <summary>
+    /// Handles <paramref name="eventName"/> synchronously, reading the event in place: nothing is allocated per event
+    /// unless the handler asks for it (see <see cref="SocketEvent"/> for what may be kept, and
+    /// <see cref="SocketEvent.ToMessage"/> to keep it).
+    /// </summary>
+    public Socket On(string eventName, SocketEventHandler handler)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        return AddHandler(eventName, handler);
+    }
+
     /// <summary>Handles <paramref name="eventName"/> with its first argument deserialized as <typeparamref name="T"/>.</summary>
     public Socket On<T>(string eventName, Action<T?> handler)
     {
         ArgumentNullException.ThrowIfNull(handler);
-        return AddHandler(eventName, message =>
-        {
-            handler(message.Count > 0 ? message.Get<T>(0) : default);
-            return ValueTask.CompletedTask;
-        });
+        return AddHandler(eventName, (SocketEventHandler)((in SocketEvent e) => handler(e.Count > 0 ? e.Get<T>(0) : default)));
     }
 
     /// <summary>
@@ -58,11 +66,11 @@ public sealed partial class Socket
     public Socket On<T, TResult>(string eventName, Func<T?, ValueTask<TResult>> handler)
     {
         ArgumentNullException.ThrowIfNull(handler);
-        return AddHandler(eventName, async message =>
+        return AddHandler(eventName, (Func<SocketMessage, ValueTask>)(async message =>
         {
             var result = await handler(message.Count > 0 ? message.Get<T>(0) : default).ConfigureAwait(false);
             message.Ack(result);
-        });
+        }));
     }
 
     /// <summary>Removes every handler of <paramref name="eventName"/>.</summary>
@@ -70,7 +78,7 @@ public sealed partial class Socket
     {
         lock (_handlersLock)
         {
-            var copy = new Dictionary<string, Func<SocketMessage, ValueTask>[]>(_handlers, StringComparer.Ordinal);
+            var copy = new Dictionary<string, Delegate[]>(_handlers, StringComparer.Ordinal);
             copy.Remove(eventName);
             _handlers = copy;
         }
@@ -131,7 +139,7 @@ public sealed partial class Socket
         switch (packet.Type)
         {
             case SocketPacketType.Event or SocketPacketType.BinaryEvent:
-                OnEvent(packet);
+                OnEvent(packet.Data.Span, packet.Data, packet.AckId, packet.Attachments);
                 break;
             case SocketPacketType.Ack or SocketPacketType.BinaryAck:
                 OnAckPacket(packet);
@@ -142,13 +150,13 @@ public sealed partial class Socket
         }
     }
 
-    private Socket AddHandler(string eventName, Func<SocketMessage, ValueTask> handler)
+    private Socket AddHandler(string eventName, Delegate handler)
     {
         ArgumentNullException.ThrowIfNull(eventName);
         lock (_handlersLock)
         {
             // Copy on write: dispatch reads the map without a lock.
-            var copy = new Dictionary<string, Func<SocketMessage, ValueTask>[]>(_handlers, StringComparer.Ordinal);
+            var copy = new Dictionary<string, Delegate[]>(_handlers, StringComparer.Ordinal);
             copy[eventName] = copy.TryGetValue(eventName, out var existing) ? [.. existing, handler] : [handler];
             _handlers = copy;
         }
@@ -156,23 +164,37 @@ public sealed partial class Socket
         return this;
     }
 
-    private void OnEvent(SocketPacket packet)
+    /// <summary>
+    /// An event, its bytes valid only during the call. <paramref name="owned"/> is the same bytes when they live on
+    /// the heap unchanged (a decoded packet), so that a <see cref="SocketMessage"/> made of them needs no copy.
+    /// </summary>
+    internal void OnEvent(ReadOnlySpan<byte> json, ReadOnlyMemory<byte> owned, long ackId, IReadOnlyList<ReadOnlyMemory<byte>> attachments)
     {
-        var name = ReadEventName(packet.Data.Span);
-        var message = new SocketMessage(this, name, packet.AckId, packet.Data, packet.Attachments, Namespace.Server.JsonOptions);
-        foreach (var any in _anyHandlers)
+        var state = default(SocketEventState);
+        var handlers = FindHandlers(json, out state.Name);
+        var e = new SocketEvent(ref state, this, json, owned, ackId, attachments);
+        var anyHandlers = _anyHandlers;
+        if (anyHandlers.Length != 0)
         {
-            Invoke(any, message);
+            var message = e.ToMessage();
+            foreach (var any in anyHandlers)
+            {
+                Invoke(any, message);
+            }
         }
 
         var middlewares = _middlewares;
         if (middlewares.Length == 0)
         {
-            Dispatch(message);
+            if (handlers is not null)
+            {
+                Dispatch(in e, handlers);
+            }
+
             return;
         }
 
-        _ = RunMiddlewaresThenDispatchAsync(middlewares, message);
+        _ = RunMiddlewaresThenDispatchAsync(middlewares, e.ToMessage());
     }
 
     private async Task RunMiddlewaresThenDispatchAsync(Func<SocketMessage, CancellationToken, ValueTask>[] middlewares, SocketMessage message)
@@ -193,6 +215,7 @@ public sealed partial class Socket
         Dispatch(message);
     }
 
+    /// <summary>Dispatches an event that already has its heap copy (after asynchronous middleware).</summary>
     private void Dispatch(SocketMessage message)
     {
         if (!_handlers.TryGetValue(message.EventName, out var handlers))
@@ -200,21 +223,67 @@ public sealed partial class Socket
             return;
         }
 
+        var state = new SocketEventState { Name = message.EventName, Message = message };
+        var json = message.RawJson;
+        Dispatch(new SocketEvent(ref state, this, json.Span, json, message.AckId, message.Attachments), handlers);
+    }
+
+    private void Dispatch(in SocketEvent e, Delegate[] handlers)
+    {
         foreach (var handler in handlers)
         {
             try
             {
-                var pending = handler(message);
+                if (handler is SocketEventHandler inPlace)
+                {
+                    inPlace(in e);
+                    continue;
+                }
+
+                var pending = ((Func<SocketMessage, ValueTask>)handler)(e.ToMessage());
                 if (!pending.IsCompletedSuccessfully)
                 {
                     _ = ObserveAsync(pending);
                 }
             }
-            catch (Exception e)
+            catch (Exception ex)
             {
-                RaiseError(e);
+                RaiseError(ex);
             }
         }
+    }
+
+    /// <summary>
+    /// The handlers of the event whose JSON array is <paramref name="json"/>, found by its name without making a
+    /// string of it: the name is unescaped into a stack buffer and looked up as characters. <paramref name="name"/> is
+    /// the registered name string on a match.
+    /// </summary>
+    private Delegate[]? FindHandlers(ReadOnlySpan<byte> json, out string? name)
+    {
+        const int MaxStackName = 256;
+        var handlers = _handlers;
+        var reader = new Utf8JsonReader(json);
+        reader.Read();
+        reader.Read(); // the parser already checked: a string or a number
+        if (reader.HasValueSequence || reader.ValueSpan.Length > MaxStackName)
+        {
+            name = SocketEvent.ReadEventName(json);
+            return handlers.GetValueOrDefault(name);
+        }
+
+        // Unescaped UTF-16 never takes more chars than the escaped UTF-8 took bytes.
+        Span<char> chars = stackalloc char[MaxStackName];
+        int length = reader.TokenType == JsonTokenType.String
+            ? reader.CopyString(chars)
+            : System.Text.Encoding.UTF8.GetChars(reader.ValueSpan, chars);
+        if (handlers.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(chars[..length], out var key, out var found))
+        {
+            name = key;
+            return found;
+        }
+
+        name = null;
+        return null;
     }
 
     private async Task ObserveAsync(ValueTask pending)
@@ -291,17 +360,6 @@ public sealed partial class Socket
         {
             Log.HandlerFailed(Namespace.Server.Logger, e, Id);
         }
-    }
-
-    /// <summary>The event name: the first element of the array (the parser already checked it is a string or a number).</summary>
-    private static string ReadEventName(ReadOnlySpan<byte> json)
-    {
-        var reader = new Utf8JsonReader(json);
-        reader.Read();
-        reader.Read();
-        return reader.TokenType == JsonTokenType.String
-            ? reader.GetString()!
-            : System.Text.Encoding.UTF8.GetString(reader.ValueSpan);
     }
 
     private static partial class Log

@@ -36,18 +36,7 @@ public class SocketArgs
         {
             if (_count < 0)
             {
-                var reader = new Utf8JsonReader(_json.Span);
-                var count = 0;
-                if (reader.Read() && reader.TokenType == JsonTokenType.StartArray)
-                {
-                    while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
-                    {
-                        count++;
-                        reader.Skip();
-                    }
-                }
-
-                _count = Math.Max(0, count - _skip);
+                _count = ArgumentReader.Count(_json.Span, _skip);
             }
 
             return _count;
@@ -57,13 +46,17 @@ public class SocketArgs
     /// <summary>Deserializes argument <paramref name="index"/> as <typeparamref name="T"/>.</summary>
     /// <exception cref="ArgumentOutOfRangeException">There is no such argument.</exception>
     /// <exception cref="JsonException">The argument does not fit <typeparamref name="T"/>.</exception>
-    public T? Get<T>(int index = 0)
+    public T? Get<T>(int index = 0) => ArgumentReader.Get<T>(_json.Span, _skip, index, Attachments, _options);
+
+    /// <summary>
+    /// Argument <paramref name="index"/> as the exact UTF-8 JSON it was sent as (placeholders left as they are), to
+    /// pass on or send back unchanged with <see cref="SocketMessage.AckRawJson"/> without building a document.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">There is no such argument.</exception>
+    public ReadOnlyMemory<byte> GetRawJson(int index = 0)
     {
-        var reader = Seek(index);
-        using (BinaryPlaceholders.BeginRead(Attachments))
-        {
-            return JsonSerializer.Deserialize<T>(ref reader, _options);
-        }
+        var (start, length) = ArgumentReader.Locate(_json.Span, _skip, index);
+        return _json.Slice(start, length);
     }
 
     /// <summary>Argument <paramref name="index"/> as a JSON element (placeholders left as they are).</summary>
@@ -153,29 +146,5 @@ public class SocketArgs
         }
     }
 
-    private Utf8JsonReader Seek(int index)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(index);
-        var reader = new Utf8JsonReader(_json.Span);
-        if (!reader.Read() || reader.TokenType != JsonTokenType.StartArray)
-        {
-            throw new ArgumentOutOfRangeException(nameof(index), "No arguments");
-        }
-
-        var target = index + _skip;
-        for (var i = 0; ; i++)
-        {
-            if (!reader.Read() || reader.TokenType == JsonTokenType.EndArray)
-            {
-                throw new ArgumentOutOfRangeException(nameof(index), $"There are only {i - _skip} arguments");
-            }
-
-            if (i == target)
-            {
-                return reader;
-            }
-
-            reader.Skip();
-        }
-    }
+    private Utf8JsonReader Seek(int index) => ArgumentReader.Seek(_json.Span, _skip, index);
 }

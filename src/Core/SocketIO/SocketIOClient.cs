@@ -12,6 +12,8 @@ namespace FastIo.SocketIO;
 /// </summary>
 internal sealed partial class SocketIOClient
 {
+    private const string MainNamespace = "/";
+
     private readonly SocketIOServer _server;
     private readonly ISocketPacketDecoder _decoder;
     private readonly Lock _sync = new();
@@ -39,6 +41,13 @@ internal sealed partial class SocketIOClient
     /// <summary>An Engine.IO message arrived.</summary>
     public void OnMessage(ReadOnlySpan<byte> data, bool isBinary)
     {
+        // The common case, a text event for a connected namespace, goes to its socket in place: no packet, no copy.
+        if (!isBinary && _decoder is SocketIOJsonDecoder json && json.TryDecodeEvent(data, out var view) && FindSocket(view.NamespaceUtf8) is { } target)
+        {
+            target.OnEvent(view.Payload, ReadOnlyMemory<byte>.Empty, view.AckId, Array.Empty<ReadOnlyMemory<byte>>());
+            return;
+        }
+
         var status = _decoder.Decode(data, isBinary, out var packet, out var error);
         if (status == SocketDecodeStatus.NeedMore)
         {
@@ -108,34 +117,47 @@ internal sealed partial class SocketIOClient
     /// Sends an encoded packet (possibly shared with other clients) as one unit, so that another thread's packet never
     /// lands between a binary packet and its attachments. False when it was not sent (closed, or volatile and busy).
     /// </summary>
-    public bool Write(EngineMessage[] messages, bool volatileFlag) =>
-        !_closed && Session.Send(messages, onlyIfWritable: volatileFlag);
-
-    /// <summary>Sends a packet encoded by <see cref="PacketWriter.EncodeJsonText"/> (text, one message, owned by the session).</summary>
-    public bool WriteText(byte[] encoded, bool volatileFlag) => !_closed && Session.SendOwnedText(encoded, volatileFlag);
+    public bool Write(in EncodedMessages messages, bool volatileFlag) =>
+        !_closed && Session.Send(
+            messages.All ?? new ReadOnlySpan<EngineMessage>(in messages.Single!),
+            onlyIfWritable: volatileFlag);
 
     /// <summary>
     /// Sends an EVENT (<paramref name="eventName"/> set) or ACK to this client alone. With the JSON parser and no binary
-    /// arguments it is encoded straight into the one array the session keeps; otherwise through the parser.
+    /// arguments it is encoded into a per-thread scratch buffer that the session copies (nothing allocated); otherwise
+    /// through the parser.
     /// </summary>
-    public bool SendArray(string nsp, string? eventName, ReadOnlySpan<object?> args, long ackId, bool volatileFlag)
+    public bool SendArray(string nsp, string? eventName, ReadOnlySpan<object?> args, long ackId, bool volatileFlag) =>
+        SendArray(nsp, eventName, new ObjectArguments(args), ackId, volatileFlag);
+
+    /// <inheritdoc cref="SendArray(string, string?, ReadOnlySpan{object?}, long, bool)"/>
+    public bool SendArray<TArgs>(string nsp, string? eventName, TArgs args, long ackId, bool volatileFlag)
+        where TArgs : IPacketArguments, allows ref struct
     {
         SocketPacket? packet;
         if (_server.Parser is SocketIOJsonParser)
         {
-            if (PacketWriter.EncodeJsonText(nsp, eventName, args, ackId, _server.JsonOptions, out packet) is { } encoded)
+            if (_closed)
             {
-                return WriteText(encoded, volatileFlag);
+                return false;
+            }
+
+            if (PacketWriter.SendJsonText(Session, volatileFlag, nsp, eventName, args, ackId, _server.JsonOptions, out packet))
+            {
+                return true;
+            }
+
+            if (packet is null)
+            {
+                return false; // refused by the session (closed, or volatile and busy)
             }
         }
         else
         {
-            packet = eventName is null
-                ? PacketWriter.Ack(nsp, ackId, args, _server.JsonOptions)
-                : PacketWriter.Event(nsp, eventName, args, ackId, _server.JsonOptions);
+            packet = PacketWriter.Array(nsp, eventName, args, ackId, _server.JsonOptions);
         }
 
-        return Write(_server.Encode(packet!), volatileFlag);
+        return Write(_server.Encode(packet), volatileFlag);
     }
 
     /// <summary>Disconnects every socket (each gets DISCONNECT), then closes the connection.</summary>
@@ -216,6 +238,35 @@ internal sealed partial class SocketIOClient
             // A packet for a namespace the client did not join, a second CONNECT, or a CONNECT_ERROR from a client.
             Log.UnexpectedPacket(_server.Logger, Session.Id, packet.Type.ToString(), packet.Namespace);
             Close();
+        }
+    }
+
+    /// <summary>The socket of a namespace given as sent (empty or <c>/</c> for the main one), found without making a string.</summary>
+    private Socket? FindSocket(ReadOnlySpan<byte> nspUtf8)
+    {
+        const int MaxStackName = 256;
+        if (nspUtf8.Length <= 1)
+        {
+            lock (_sync)
+            {
+                return _sockets.TryGet(MainNamespace, out var main) ? main : null;
+            }
+        }
+
+        if (nspUtf8.Length > MaxStackName)
+        {
+            return null; // the general path handles it
+        }
+
+        Span<char> chars = stackalloc char[MaxStackName];
+        if (!System.Text.Encoding.UTF8.TryGetChars(nspUtf8, chars, out int length))
+        {
+            return null;
+        }
+
+        lock (_sync)
+        {
+            return _sockets.TryGet(chars[..length], out var socket) ? socket : null;
         }
     }
 

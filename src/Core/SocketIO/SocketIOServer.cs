@@ -173,9 +173,20 @@ public sealed class SocketIOServer : IEngineHandler, IEngineDefaultPath, IDispos
     public void Dispose() => Timers.Dispose();
 
     /// <summary>Encodes a packet once into the Engine.IO messages that carry it (shared by every target).</summary>
-    internal EngineMessage[] Encode(SocketPacket packet)
+    internal EncodedMessages Encode(SocketPacket packet)
     {
+        if (packet.Attachments.Count == 0 && !packet.EncodedText.IsEmpty && Parser is SocketIOJsonParser)
+        {
+            // Already in its wire form (PacketWriter wrote the header first): one message, nothing else to build.
+            return new EncodedMessages(new EngineMessage(packet.EncodedText, isBinary: false));
+        }
+
         var encoded = Parser.Encode(packet);
+        if (encoded.Attachments.Count == 0)
+        {
+            return new EncodedMessages(new EngineMessage(encoded.First, encoded.FirstIsBinary));
+        }
+
         var messages = new EngineMessage[1 + encoded.Attachments.Count];
         messages[0] = new EngineMessage(encoded.First, encoded.FirstIsBinary);
         for (var i = 0; i < encoded.Attachments.Count; i++)
@@ -183,7 +194,7 @@ public sealed class SocketIOServer : IEngineHandler, IEngineDefaultPath, IDispos
             messages[i + 1] = new EngineMessage(encoded.Attachments[i], isBinary: true);
         }
 
-        return messages;
+        return new EncodedMessages(messages);
     }
 
     /// <summary>The namespace a client asks for: an existing one, or a new child of a matching dynamic namespace.</summary>

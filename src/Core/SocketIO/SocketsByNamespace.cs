@@ -23,6 +23,18 @@ internal struct SocketsByNamespace
         return socket is not null;
     }
 
+    /// <summary>The lookup by a name given as characters, without making a string.</summary>
+    public readonly bool TryGet(ReadOnlySpan<char> name, out Socket? socket)
+    {
+        if (_many is not null)
+        {
+            return _many.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(name, out socket);
+        }
+
+        socket = _single is { } single && name.SequenceEqual(single.Namespace.Name) ? single : null;
+        return socket is not null;
+    }
+
     /// <summary>Adds <paramref name="socket"/>, replacing the socket of the same namespace if there is one.</summary>
     public void Set(Socket socket)
     {

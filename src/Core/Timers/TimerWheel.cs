@@ -7,7 +7,9 @@ namespace FastIo.Timers;
 /// <remarks>
 /// Time advances in ticks of <see cref="Resolution"/>; an entry fires on the first tick at or after its due
 /// time, so it may run up to one tick late and never early. Callbacks run outside the lock, in due order per
-/// tick, on the timer's thread.
+/// tick, on the timer's thread. The timer is armed for the next tick that has something due, not every tick:
+/// an idle server (or one whose sessions all ping in 25 s) is not woken a hundred times a second, each wake-up
+/// costing a thread-pool worker that then spins on a core the sockets need.
 /// </remarks>
 internal sealed class TimerWheel : IDisposable
 {
@@ -18,7 +20,9 @@ internal sealed class TimerWheel : IDisposable
     private readonly ITimer _timer;
     private readonly List<TimerEntry> _expired = new();
     private long _currentTick;
+    private long _armedTick = long.MaxValue; // the tick the timer fires for; MaxValue while disarmed
     private int _count;
+    private int _advanceRequested; // a firing that found another Advance running asks it to go round again
 
     public TimerWheel(TimeProvider time, TimeSpan resolution, int slotCount = 1024)
     {
@@ -27,7 +31,7 @@ internal sealed class TimerWheel : IDisposable
         Resolution = resolution;
         _slots = new TimerEntry?[slotCount];
         _startTimestamp = time.GetTimestamp();
-        _timer = time.CreateTimer(static s => ((TimerWheel)s!).Advance(), this, resolution, resolution);
+        _timer = time.CreateTimer(static s => ((TimerWheel)s!).Advance(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
 
     public TimeSpan Resolution { get; }
@@ -59,6 +63,10 @@ internal sealed class TimerWheel : IDisposable
 
             _slots[slot] = entry;
             _count++;
+            if (entry.DueTick < _armedTick)
+            {
+                ArmLocked(entry.DueTick);
+            }
         }
     }
 
@@ -102,16 +110,32 @@ internal sealed class TimerWheel : IDisposable
 
     private void Advance()
     {
-        // Only one Advance runs at a time: ITimer callbacks can overlap when one runs long.
-        if (!Monitor.TryEnter(_expired))
+        // Only one Advance runs at a time (ITimer callbacks can overlap when one runs long); a firing that finds one
+        // running leaves the work to it, so nothing due is skipped.
+        Volatile.Write(ref _advanceRequested, 1);
+        while (Volatile.Read(ref _advanceRequested) != 0 && Monitor.TryEnter(_expired))
         {
-            return;
-        }
+            try
+            {
+                AdvanceWhileRequested();
+            }
+            finally
+            {
+                Monitor.Exit(_expired);
+            }
 
-        try
+            // Re-checked after releasing: a firing that came between the last round and the release went unserved.
+        }
+    }
+
+    private void AdvanceWhileRequested()
+    {
+        while (Interlocked.Exchange(ref _advanceRequested, 0) != 0)
         {
             lock (_lock)
             {
+                // Disarmed while collecting and firing: an entry scheduled by a callback arms the timer itself.
+                _armedTick = long.MaxValue;
                 var target = ElapsedTicks();
                 while (_currentTick < target)
                 {
@@ -133,11 +157,54 @@ internal sealed class TimerWheel : IDisposable
             }
 
             _expired.Clear();
+            lock (_lock)
+            {
+                var next = NextDueTickLocked();
+                if (next < _armedTick)
+                {
+                    ArmLocked(next);
+                }
+            }
         }
-        finally
+    }
+
+    /// <summary>
+    /// The earliest tick with an entry due, scanning the slots after the current tick in order: with entries spread
+    /// over the wheel the first non-empty slot ends the scan. Only when no entry is due within one turn does it read
+    /// every slot (the wheel is then sparse), returning the earliest due tick seen; MaxValue when empty.
+    /// </summary>
+    private long NextDueTickLocked()
+    {
+        if (_count == 0)
         {
-            Monitor.Exit(_expired);
+            return long.MaxValue;
         }
+
+        long earliest = long.MaxValue;
+        for (long tick = _currentTick + 1; tick <= _currentTick + _slots.Length; tick++)
+        {
+            for (var entry = _slots[(int)(tick % _slots.Length)]; entry is not null; entry = entry.Next)
+            {
+                if (entry.DueTick <= tick)
+                {
+                    return tick;
+                }
+
+                earliest = Math.Min(earliest, entry.DueTick);
+            }
+        }
+
+        return earliest;
+    }
+
+    private void ArmLocked(long tick)
+    {
+        _armedTick = tick;
+        // Whole milliseconds, rounded up: timers count in milliseconds, and a firing before the tick's boundary
+        // would find nothing due and re-arm for the sub-millisecond rest again and again.
+        var due = (tick * Resolution.Ticks) - _time.GetElapsedTime(_startTimestamp).Ticks;
+        var milliseconds = due <= 0 ? 0 : (due + TimeSpan.TicksPerMillisecond - 1) / TimeSpan.TicksPerMillisecond;
+        _timer.Change(TimeSpan.FromMilliseconds(milliseconds), Timeout.InfiniteTimeSpan);
     }
 
     private void CollectExpired(long tick)

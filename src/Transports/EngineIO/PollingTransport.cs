@@ -175,7 +175,11 @@ internal sealed class PollingTransport : EngineTransport
 
         _pendingGet = null;
         var session = TheSession;
-        var closing = _shouldClose;
+        // The close packet rides only on a payload that carries nothing else, as in engine.io (whose socket closes its
+        // transport once the buffer drained): socket.io-client hands decoded packets to its sockets a tick later but
+        // handles a close at once, so a DISCONNECT sharing a payload with the close would be reported as "transport
+        // close" instead of "io server disconnect". The client's next GET carries the close.
+        var closing = _shouldClose && OnlyNoops(packets);
         if (closing)
         {
             packets = Append(packets, new EnginePacket(EnginePacketType.Close));
@@ -259,6 +263,19 @@ internal sealed class PollingTransport : EngineTransport
 
         EngineCodec.WritePayloadV3Text(buffer, packets);
         return new PollResponse(buffer.WrittenMemory, isBinary: false);
+    }
+
+    private static bool OnlyNoops(ReadOnlySpan<EnginePacket> packets)
+    {
+        foreach (var packet in packets)
+        {
+            if (packet.Type != EnginePacketType.Noop)
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private static EnginePacket[] Append(ReadOnlySpan<EnginePacket> packets, EnginePacket last)

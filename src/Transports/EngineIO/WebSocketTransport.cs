@@ -59,6 +59,19 @@ internal sealed class WebSocketTransport : EngineTransport, IWebSocketHandler
         }
     }
 
+    /// <summary>A WebSocket frames what it sends into its own queued buffer before returning.</summary>
+    public override bool CopiesOnSend => true;
+
+    public override void SendTransient(EnginePacketType type, ReadOnlySpan<byte> utf8)
+    {
+        var connection = _connection!;
+        if (!connection.Send((byte)('0' + (int)type), utf8, WebSocketMessageType.Text))
+        {
+            // As in Send: over the queue's bound or closing, the session cannot go on without losing packets.
+            connection.Abort();
+        }
+    }
+
     public override void Close()
     {
         if (_closed)
@@ -169,40 +182,9 @@ internal sealed class WebSocketTransport : EngineTransport, IWebSocketHandler
         return Interlocked.CompareExchange(ref message.WebSocketFrame, frame, null) ?? frame;
     }
 
-    private static bool SendText(WebSocketConnection connection, in EnginePacket packet)
-    {
-        var data = packet.Data.Span;
-        var length = data.Length + 1;
-        byte[]? rented = null;
-        var span = length <= 256 ? stackalloc byte[256] : (rented = ArrayPool<byte>.Shared.Rent(length));
-        try
-        {
-            span[0] = (byte)('0' + (int)packet.Type);
-            data.CopyTo(span[1..]);
-            return connection.Send(span[..length], WebSocketMessageType.Text);
-        }
-        finally
-        {
-            if (rented is not null)
-            {
-                ArrayPool<byte>.Shared.Return(rented);
-            }
-        }
-    }
+    private static bool SendText(WebSocketConnection connection, in EnginePacket packet) =>
+        connection.Send((byte)('0' + (int)packet.Type), packet.Data.Span, WebSocketMessageType.Text);
 
-    private static bool SendBinaryV3(WebSocketConnection connection, in EnginePacket packet)
-    {
-        var data = packet.Data.Span;
-        var rented = ArrayPool<byte>.Shared.Rent(data.Length + 1);
-        try
-        {
-            rented[0] = (byte)packet.Type;
-            data.CopyTo(rented.AsSpan(1));
-            return connection.Send(rented.AsSpan(0, data.Length + 1), WebSocketMessageType.Binary);
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(rented);
-        }
-    }
+    private static bool SendBinaryV3(WebSocketConnection connection, in EnginePacket packet) =>
+        connection.Send((byte)packet.Type, packet.Data.Span, WebSocketMessageType.Binary);
 }

@@ -71,8 +71,35 @@ internal sealed partial class WebSocketConnection
     }
 
     /// <summary>
+    /// Like <see cref="Send(ReadOnlySpan{byte}, WebSocketMessageType)"/> for the payload <paramref name="prefix"/> followed by <paramref name="rest"/> (an
+    /// Engine.IO packet: its type byte, then its data), framed straight into the queued buffer with no staging copy.
+    /// </summary>
+    public bool Send(byte prefix, ReadOnlySpan<byte> rest, WebSocketMessageType type)
+    {
+        if (rest.Length > Array.MaxLength - WebSocketFrameWriter.MaxHeaderSize - 1)
+        {
+            return false;
+        }
+
+        int payloadLength = rest.Length + 1;
+        int headerSize = WebSocketFrameWriter.GetHeaderSize(payloadLength);
+        int frameLength = headerSize + payloadLength;
+        byte[] rented = ArrayPool<byte>.Shared.Rent(frameLength);
+        WebSocketFrameWriter.WriteHeader(rented, WebSocketFrameWriter.ToOpcode(type), fin: true, payloadLength);
+        rented[headerSize] = prefix;
+        rest.CopyTo(rented.AsSpan(headerSize + 1));
+        if (TryEnqueue(new OutboundFrame(rented.AsMemory(0, frameLength), rented), isClose: false, respectLimit: true))
+        {
+            return true;
+        }
+
+        ArrayPool<byte>.Shared.Return(rented);
+        return false;
+    }
+
+    /// <summary>
     /// Queues an already-encoded frame (see <see cref="WebSocketFrameWriter.BuildFrame"/>) without copying it;
-    /// the memory must stay unchanged until written. Same rules and thread-safety as <see cref="Send"/>.
+    /// the memory must stay unchanged until written. Same rules and thread-safety as <see cref="Send(ReadOnlySpan{byte}, WebSocketMessageType)"/>.
     /// </summary>
     public bool SendFrame(ReadOnlyMemory<byte> completeFrame) =>
         TryEnqueue(new OutboundFrame(completeFrame, null), isClose: false, respectLimit: true);

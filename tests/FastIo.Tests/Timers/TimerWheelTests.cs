@@ -80,4 +80,87 @@ public class TimerWheelTests
         time.Advance(TimeSpan.FromMilliseconds(200));
         Assert.That(probes.Sum(p => p.Fired), Is.EqualTo(1000));
     }
+
+    [Test]
+    public void WakesOnlyWhenSomethingIsDue()
+    {
+        var time = new CountingTimeProvider();
+        using var wheel = new TimerWheel(time, TimeSpan.FromMilliseconds(10));
+        time.Advance(TimeSpan.FromSeconds(2));
+        Assert.That(time.Firings, Is.Zero, "an empty wheel must not tick");
+
+        var probe = new Probe();
+        wheel.Schedule(probe, TimeSpan.FromSeconds(25)); // a ping interval: more than two turns of the 1024 slots
+        for (var i = 0; i < 2_600; i++)
+        {
+            time.Advance(TimeSpan.FromMilliseconds(10));
+        }
+
+        Assert.That(probe.Fired, Is.EqualTo(1));
+        Assert.That(time.Firings, Is.EqualTo(1), "one wake-up for one entry, not one per 10 ms tick");
+    }
+
+    [Test]
+    public void AnEarlierEntryRearmsTheTimer()
+    {
+        var time = new FakeTimeProvider();
+        using var wheel = new TimerWheel(time, TimeSpan.FromMilliseconds(10));
+        var late = new Probe();
+        var early = new Probe();
+        wheel.Schedule(late, TimeSpan.FromSeconds(5));
+        wheel.Schedule(early, TimeSpan.FromMilliseconds(50));
+        time.Advance(TimeSpan.FromMilliseconds(50));
+        Assert.That(early.Fired, Is.EqualTo(1));
+        Assert.That(late.Fired, Is.Zero);
+        wheel.Schedule(late, TimeSpan.FromMilliseconds(20)); // moved earlier than it was armed for
+        time.Advance(TimeSpan.FromMilliseconds(20));
+        Assert.That(late.Fired, Is.EqualTo(1));
+    }
+
+    [Test]
+    public void AnEntryScheduledByACallbackFires()
+    {
+        var time = new FakeTimeProvider();
+        using var wheel = new TimerWheel(time, TimeSpan.FromMilliseconds(10));
+        var chained = new Probe();
+        var first = new Callback(() => wheel.Schedule(chained, TimeSpan.FromMilliseconds(30)));
+        wheel.Schedule(first, TimeSpan.FromMilliseconds(100));
+        time.Advance(TimeSpan.FromMilliseconds(100));
+        Assert.That(chained.Fired, Is.Zero);
+        time.Advance(TimeSpan.FromMilliseconds(30));
+        Assert.That(chained.Fired, Is.EqualTo(1));
+    }
+
+    [Test]
+    public void RealTimeEntriesFireOnTime()
+    {
+        using var wheel = new TimerWheel(TimeProvider.System, TimeSpan.FromMilliseconds(10));
+        var fired = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var started = TimeProvider.System.GetTimestamp();
+        wheel.Schedule(new Callback(() => fired.TrySetResult()), TimeSpan.FromMilliseconds(200));
+        Assert.That(fired.Task.Wait(TimeSpan.FromSeconds(10)), Is.True);
+        Assert.That(TimeProvider.System.GetElapsedTime(started), Is.GreaterThanOrEqualTo(TimeSpan.FromMilliseconds(200)));
+    }
+
+    private sealed class Callback(Action action) : TimerEntry
+    {
+        protected internal override void OnTimer() => action();
+    }
+
+    /// <summary>Counts how often the wheel's timer fires.</summary>
+    private sealed class CountingTimeProvider : FakeTimeProvider
+    {
+        public int Firings;
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period) =>
+            base.CreateTimer(
+                s =>
+                {
+                    Firings++;
+                    callback(s);
+                },
+                state,
+                dueTime,
+                period);
+    }
 }

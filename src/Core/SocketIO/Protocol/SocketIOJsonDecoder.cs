@@ -83,11 +83,77 @@ internal sealed class SocketIOJsonDecoder : ISocketPacketDecoder
         _received = 0;
     }
 
+    /// <summary>
+    /// The allocation-free path for the packet a server receives most: a text EVENT (not binary) while no attachments
+    /// are awaited. True with the header and the payload as views over <paramref name="message"/> (valid only while
+    /// it is); false for anything else, malformed input included, which <see cref="Decode"/> then handles (and
+    /// reports) as usual. Leaves the decoder's state untouched either way.
+    /// </summary>
+    public bool TryDecodeEvent(ReadOnlySpan<byte> message, out SocketEventView view)
+    {
+        view = default;
+        if (_pending is not null || message.IsEmpty || message[0] != (byte)('0' + (int)SocketPacketType.Event))
+        {
+            return false;
+        }
+
+        if (ParseHeader(message, out var type, out _, out var nsp, out long ackId, out int payloadStart) is not null)
+        {
+            return false;
+        }
+
+        var payload = message[payloadStart..];
+        if (SocketIOJsonPayload.Validate(payload, type, 0) is not null)
+        {
+            return false;
+        }
+
+        view = new SocketEventView(message.Slice(nsp.Start, nsp.Length), ackId, payload);
+        return true;
+    }
+
     /// <summary>Parses <c>&lt;type&gt;[&lt;n&gt;-][&lt;nsp&gt;,][&lt;id&gt;][&lt;json&gt;]</c>; returns an error or null.</summary>
     private string? DecodeText(ReadOnlySpan<byte> message, out SocketPacket packet, out int attachments)
     {
         packet = null!;
+        string? error = ParseHeader(message, out var type, out attachments, out var nspRange, out long ackId, out int payloadStart);
+        if (error is not null)
+        {
+            return error;
+        }
+
+        // Anything left is the payload; a non-digit right after the header (e.g. "2abc[...]") lands here and fails
+        // as JSON, as in socket.io-parser.
+        var payload = message[payloadStart..];
+        error = SocketIOJsonPayload.Validate(payload, type, attachments);
+        if (error is not null)
+        {
+            return error;
+        }
+
+        var nspBytes = message.Slice(nspRange.Start, nspRange.Length);
+        packet = new SocketPacket
+        {
+            Type = type,
+            Namespace = nspBytes.Length <= 1 ? MainNamespace : Encoding.UTF8.GetString(nspBytes),
+            AckId = ackId,
+            Data = payload.IsEmpty ? ReadOnlyMemory<byte>.Empty : payload.ToArray(),
+        };
+        return null;
+    }
+
+    /// <summary>
+    /// The header: type, attachment count, namespace (as a range of <paramref name="message"/>, empty for the main
+    /// one), ack id (-1 when absent) and where the payload starts. Returns an error or null.
+    /// </summary>
+    private string? ParseHeader(
+        ReadOnlySpan<byte> message, out SocketPacketType type, out int attachments, out (int Start, int Length) nsp, out long ackId, out int payloadStart)
+    {
+        type = default;
         attachments = 0;
+        nsp = default;
+        ackId = -1;
+        payloadStart = 0;
 
         // Deliberate difference: JS's Number("") is 0, so socket.io-parser reads an empty message as CONNECT "/".
         if (message.IsEmpty)
@@ -101,7 +167,7 @@ internal sealed class SocketIOJsonDecoder : ISocketPacketDecoder
             return "unknown packet type";
         }
 
-        var type = (SocketPacketType)typeDigit;
+        type = (SocketPacketType)typeDigit;
         int i = 1;
         if (type is SocketPacketType.BinaryEvent or SocketPacketType.BinaryAck)
         {
@@ -130,18 +196,15 @@ internal sealed class SocketIOJsonDecoder : ISocketPacketDecoder
             i++;
         }
 
-        string nsp = MainNamespace;
         if (i < message.Length && message[i] == '/')
         {
             // The namespace runs to the first ',' (consumed) or to the end of the message.
             int comma = message[i..].IndexOf((byte)',');
             int end = comma < 0 ? message.Length : i + comma;
-            var nspBytes = message[i..end];
-            nsp = nspBytes.Length == 1 ? MainNamespace : Encoding.UTF8.GetString(nspBytes);
+            nsp = (i, end - i);
             i = comma < 0 ? end : end + 1;
         }
 
-        long ackId = -1;
         if (i < message.Length && IsDigit(message[i]))
         {
             ackId = 0;
@@ -158,22 +221,7 @@ internal sealed class SocketIOJsonDecoder : ISocketPacketDecoder
             }
         }
 
-        // Anything left is the payload; a non-digit right after the header (e.g. "2abc[...]") lands here and fails
-        // as JSON, as in socket.io-parser.
-        var payload = message[i..];
-        string? error = SocketIOJsonPayload.Validate(payload, type, attachments);
-        if (error is not null)
-        {
-            return error;
-        }
-
-        packet = new SocketPacket
-        {
-            Type = type,
-            Namespace = nsp,
-            AckId = ackId,
-            Data = payload.IsEmpty ? ReadOnlyMemory<byte>.Empty : payload.ToArray(),
-        };
+        payloadStart = i;
         return null;
     }
 

@@ -36,6 +36,11 @@ internal sealed class SocketIOJsonParser : ISocketPacketParser
         var type = WireType(packet.Type, attachmentCount);
         bool binary = type is SocketPacketType.BinaryEvent or SocketPacketType.BinaryAck;
 
+        if (attachmentCount == 0 && !packet.EncodedText.IsEmpty)
+        {
+            return new EncodedPacket(packet.EncodedText, firstIsBinary: false);
+        }
+
         var buffer = EncodeFirst(type, binary, attachmentCount, NamespaceOnWire(packet.Namespace), packet.AckId, packet.Data.Span);
 
         if (attachmentCount == 0)
@@ -53,15 +58,8 @@ internal sealed class SocketIOJsonParser : ISocketPacketParser
         return new EncodedPacket(buffer, firstIsBinary: false, copy);
     }
 
-    /// <summary>
-    /// A text packet without attachments straight from its JSON payload (one exact-size array), for the single-target
-    /// fast path of <see cref="PacketWriter"/>. <paramref name="nsp"/> is as in a packet; it is checked like Encode does.
-    /// </summary>
-    internal static byte[] EncodeText(SocketPacketType type, string nsp, long ackId, ReadOnlySpan<byte> data) =>
-        EncodeFirst(type, binary: false, 0, NamespaceOnWire(nsp), ackId, data);
-
     /// <summary>socket.io-parser writes the namespace only when it is not the main one ("/"), always followed by ",".</summary>
-    private static string? NamespaceOnWire(string nsp)
+    internal static string? NamespaceOnWire(string nsp)
     {
         if (nsp.Length == 0 || nsp == "/")
         {
@@ -76,17 +74,16 @@ internal sealed class SocketIOJsonParser : ISocketPacketParser
         return nsp;
     }
 
-    /// <summary>The first message: type, attachment count, namespace (when not the main one), ack id, payload.</summary>
-    private static byte[] EncodeFirst(SocketPacketType type, bool binary, int attachmentCount, string? nsp, long ackId, ReadOnlySpan<byte> data)
-    {
-        int length = 1
-            + (binary ? DigitCount(attachmentCount) + 1 : 0)
-            + (nsp is not null ? Encoding.UTF8.GetByteCount(nsp) + 1 : 0)
-            + (ackId >= 0 ? DigitCount(ackId) : 0)
-            + data.Length;
+    /// <summary>The length of a first message's header: type, attachment count, namespace (<paramref name="nsp"/> as from <see cref="NamespaceOnWire"/>), ack id.</summary>
+    internal static int HeaderLength(bool binary, int attachmentCount, string? nsp, long ackId) =>
+        1
+        + (binary ? DigitCount(attachmentCount) + 1 : 0)
+        + (nsp is not null ? Encoding.UTF8.GetByteCount(nsp) + 1 : 0)
+        + (ackId >= 0 ? DigitCount(ackId) : 0);
 
-        var buffer = new byte[length];
-        var span = buffer.AsSpan();
+    /// <summary>Writes the header measured by <see cref="HeaderLength"/>; returns its length.</summary>
+    internal static int WriteHeader(Span<byte> span, SocketPacketType type, bool binary, int attachmentCount, string? nsp, long ackId)
+    {
         span[0] = (byte)('0' + (int)type);
         int pos = 1;
         if (binary)
@@ -106,7 +103,16 @@ internal sealed class SocketIOJsonParser : ISocketPacketParser
             pos += WriteDigits(span[pos..], ackId);
         }
 
-        data.CopyTo(span[pos..]);
+        return pos;
+    }
+
+    /// <summary>The first message: type, attachment count, namespace (when not the main one), ack id, payload.</summary>
+    private static byte[] EncodeFirst(SocketPacketType type, bool binary, int attachmentCount, string? nsp, long ackId, ReadOnlySpan<byte> data)
+    {
+        int header = HeaderLength(binary, attachmentCount, nsp, ackId);
+        var buffer = new byte[header + data.Length];
+        WriteHeader(buffer, type, binary, attachmentCount, nsp, ackId);
+        data.CopyTo(buffer.AsSpan(header));
         return buffer;
     }
 
