@@ -16,9 +16,13 @@ internal sealed partial class SocketIOClient
 
     private readonly SocketIOServer _server;
     private readonly ISocketPacketDecoder _decoder;
-    private readonly Dictionary<string, Socket> _sockets = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _connecting = new(StringComparer.Ordinal);
-    private readonly ConnectTimer _connectTimer;
+    private readonly Lock _sync = new();
+    private SocketsByNamespace _sockets; // under _sync
+    // Namespaces with a connect in progress; created for a connect and dropped when none is left, since a connected
+    // client (hours, idle) would otherwise keep an empty set and its buckets.
+    private HashSet<string>? _connecting;
+    // Dropped once cancelled: a connected client lives for hours and needs no connect timeout any more.
+    private ConnectTimer? _connectTimer;
     private bool _closed;
 
     public SocketIOClient(SocketIOServer server, EngineSession session)
@@ -64,9 +68,9 @@ internal sealed partial class SocketIOClient
     /// <summary>Connects to a namespace on the client's behalf (v3 clients are connected to <c>/</c> implicitly).</summary>
     public void Connect(string name, JsonElement auth)
     {
-        lock (_sockets)
+        lock (_sync)
         {
-            _connecting.Add(name);
+            (_connecting ??= new HashSet<string>(StringComparer.Ordinal)).Add(name);
         }
 
         var nsp = _server.FindNamespace(name, auth);
@@ -84,28 +88,25 @@ internal sealed partial class SocketIOClient
     /// <summary>Publishes a socket whose namespace accepted it; false once the client is closed (the caller cleans up).</summary>
     public bool TryAddSocket(Socket socket)
     {
-        lock (_sockets)
+        lock (_sync)
         {
             if (_closed)
             {
                 return false;
             }
 
-            _sockets[socket.Namespace.Name] = socket;
+            _sockets.Set(socket);
         }
 
-        _server.Timers.Cancel(_connectTimer);
+        CancelConnectTimer();
         return true;
     }
 
     public void Remove(Socket socket)
     {
-        lock (_sockets)
+        lock (_sync)
         {
-            if (_sockets.TryGetValue(socket.Namespace.Name, out var current) && current == socket)
-            {
-                _sockets.Remove(socket.Namespace.Name);
-            }
+            _sockets.Remove(socket);
         }
     }
 
@@ -174,14 +175,14 @@ internal sealed partial class SocketIOClient
     public void OnClose(string reason)
     {
         Socket[] sockets;
-        lock (_sockets)
+        lock (_sync)
         {
             // Closed and snapshotted under one lock: a socket is either in this snapshot or refused by TryAddSocket.
             _closed = true;
             sockets = SnapshotLocked();
         }
 
-        _server.Timers.Cancel(_connectTimer);
+        CancelConnectTimer();
         foreach (var socket in sockets)
         {
             socket.OnClose(reason);
@@ -202,9 +203,9 @@ internal sealed partial class SocketIOClient
     private void OnPacket(SocketPacket packet)
     {
         Socket? socket;
-        lock (_sockets)
+        lock (_sync)
         {
-            _sockets.TryGetValue(packet.Namespace, out socket);
+            _sockets.TryGet(packet.Namespace, out socket);
         }
 
         if (packet.Namespace.Length == 0 || packet.Namespace[0] != '/')
@@ -246,9 +247,9 @@ internal sealed partial class SocketIOClient
         const int MaxStackName = 256;
         if (nspUtf8.Length <= 1)
         {
-            lock (_sockets)
+            lock (_sync)
             {
-                return _sockets.GetValueOrDefault(MainNamespace);
+                return _sockets.TryGet(MainNamespace, out var main) ? main : null;
             }
         }
 
@@ -263,9 +264,9 @@ internal sealed partial class SocketIOClient
             return null;
         }
 
-        lock (_sockets)
+        lock (_sync)
         {
-            return _sockets.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(chars[..length], out var socket) ? socket : null;
+            return _sockets.TryGet(chars[..length], out var socket) ? socket : null;
         }
     }
 
@@ -287,17 +288,20 @@ internal sealed partial class SocketIOClient
 
     private bool IsConnecting(string name)
     {
-        lock (_sockets)
+        lock (_sync)
         {
-            return _connecting.Contains(name);
+            return _connecting is { } connecting && connecting.Contains(name);
         }
     }
 
     private void EndConnecting(string name)
     {
-        lock (_sockets)
+        lock (_sync)
         {
-            _connecting.Remove(name);
+            if (_connecting is { } connecting && connecting.Remove(name) && connecting.Count == 0)
+            {
+                _connecting = null;
+            }
         }
     }
 
@@ -326,18 +330,13 @@ internal sealed partial class SocketIOClient
 
     private Socket[] Snapshot()
     {
-        lock (_sockets)
+        lock (_sync)
         {
             return SnapshotLocked();
         }
     }
 
-    private Socket[] SnapshotLocked()
-    {
-        var sockets = new Socket[_sockets.Count];
-        _sockets.Values.CopyTo(sockets, 0);
-        return sockets;
-    }
+    private Socket[] SnapshotLocked() => _sockets.ToArray();
 
     private static JsonElement ParseAuth(ReadOnlyMemory<byte> data)
     {
@@ -353,7 +352,7 @@ internal sealed partial class SocketIOClient
     private void OnConnectTimeout()
     {
         bool none;
-        lock (_sockets)
+        lock (_sync)
         {
             none = _sockets.Count == 0;
         }
@@ -366,6 +365,14 @@ internal sealed partial class SocketIOClient
     }
 
     private sealed record InvalidNamespace([property: System.Text.Json.Serialization.JsonPropertyName("message")] string Message);
+
+    private void CancelConnectTimer()
+    {
+        if (Interlocked.Exchange(ref _connectTimer, null) is { } timer)
+        {
+            _server.Timers.Cancel(timer);
+        }
+    }
 
     private sealed class ConnectTimer(SocketIOClient client) : TimerEntry
     {

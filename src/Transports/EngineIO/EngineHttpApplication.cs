@@ -315,7 +315,8 @@ internal sealed partial class EngineHttpApplication
             connection.Close(1000, null);
         }
 
-        await connection.RunAsync(CancellationToken.None).ConfigureAwait(false);
+        // The receive loop owns the connection from here: the HTTP request and this chain of frames are let go.
+        context.HandOff(connection.RunAsync(CancellationToken.None));
     }
 
     private void Reject(HttpContext context, EngineErrorCode code, string? message, bool isUpgrade)

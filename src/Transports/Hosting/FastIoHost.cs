@@ -19,13 +19,11 @@ namespace FastIo.Transports.Hosting;
 public sealed partial class FastIoHost : IAsyncDisposable, IDisposable
 {
     /// <summary>
-    /// Socket output (each connection's input takes its pool and thresholds, with a shard-following reader scheduler
-    /// of its own: <see cref="SocketConnectionListener.Wrap(Socket, PipeOptions)"/>). The send loop runs inline in
-    /// the application's flush, so the send syscall happens on the flushing thread without a thread-pool hop
-    /// (bench/RESULTS.md 2026-11-25: S4 6.05 → 5.78 µs per ack and 0.42 → 0.30 context switches per ack on a loaded
-    /// machine; even with the thread pool after the shard scheduler landed; kept as the shard design's shape).
+    /// The template of each accepted socket's input pipe (pool and thresholds; the reader scheduler is the connection's
+    /// own, following its session's shard: <see cref="SocketConnectionListener.Wrap(Socket, PipeOptions)"/>). The
+    /// output has no pipe: it sends on the application's flush, on the flushing thread (<see cref="SocketOutput"/>).
     /// </summary>
-    private static readonly PipeOptions s_outputPipe = new(readerScheduler: PipeScheduler.Inline, useSynchronizationContext: false);
+    private static readonly PipeOptions s_socketInput = new(useSynchronizationContext: false);
 
     private readonly FastIoHostOptions _options;
     private readonly HttpRouter _router;
@@ -125,7 +123,7 @@ public sealed partial class FastIoHost : IAsyncDisposable, IDisposable
         {
             foreach (var endPoint in _options.EffectiveEndpoints())
             {
-                var listener = SocketConnectionListener.Bind(endPoint, _options.Backlog, s_outputPipe);
+                var listener = SocketConnectionListener.Bind(endPoint, _options.Backlog, s_socketInput);
                 _listeners.Add(listener);
                 Log.Listening(_logger, listener.EndPoint.ToString() ?? "");
             }
@@ -211,14 +209,14 @@ public sealed partial class FastIoHost : IAsyncDisposable, IDisposable
     public Task ProcessConnectionAsync(IDuplexPipe transport, EndPoint? remoteEndPoint, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(transport);
-        return Track(ServeAsync(new PipeAcceptedConnection(transport, remoteEndPoint, null), cancellationToken));
+        return Serve(new PipeAcceptedConnection(transport, remoteEndPoint, null), cancellationToken);
     }
 
     /// <summary>Serves one accepted socket until it closes; the host disposes it.</summary>
     public Task ProcessConnectionAsync(Socket socket, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(socket);
-        return Track(ServeAsync(SocketConnectionListener.Wrap(socket, s_outputPipe), cancellationToken));
+        return Serve(SocketConnectionListener.Wrap(socket, s_socketInput), cancellationToken);
     }
 
     /// <summary>Serves one connection given as a stream (e.g. a TLS stream); the host disposes it.</summary>
@@ -226,7 +224,7 @@ public sealed partial class FastIoHost : IAsyncDisposable, IDisposable
     {
         ArgumentNullException.ThrowIfNull(stream);
         var pipe = new StreamDuplexPipe(stream);
-        return Track(ServeAsync(new PipeAcceptedConnection(pipe, remoteEndPoint, pipe), cancellationToken));
+        return Serve(new PipeAcceptedConnection(pipe, remoteEndPoint, pipe), cancellationToken);
     }
 
     /// <summary>Stops the host synchronously (for containers disposed synchronously); prefer <see cref="DisposeAsync"/>.</summary>
@@ -279,7 +277,7 @@ public sealed partial class FastIoHost : IAsyncDisposable, IDisposable
 
             if (!SocketAcceptedConnection.InlineProcessing)
             {
-                _ = Track(ServeAsync(connection, CancellationToken.None, yieldFirst: true));
+                _ = Serve(connection, CancellationToken.None);
                 continue;
             }
 
@@ -290,7 +288,7 @@ public sealed partial class FastIoHost : IAsyncDisposable, IDisposable
             ShardScheduler.BeginInlineEntry();
             try
             {
-                _ = Track(ServeAsync(connection, CancellationToken.None, yieldFirst: false));
+                _ = Serve(connection, CancellationToken.None, yieldFirst: false);
             }
             finally
             {
@@ -299,18 +297,46 @@ public sealed partial class FastIoHost : IAsyncDisposable, IDisposable
         }
     }
 
-    private async Task ServeAsync(AcceptedConnection connection, CancellationToken cancellationToken, bool yieldFirst = true)
+    /// <summary>
+    /// Serves <paramref name="connection"/>, tracked in <see cref="_connections"/> until it is closed (for StopAsync).
+    /// <paramref name="yieldFirst"/> false runs it on the caller's stack up to its first wait (the inline accept loop);
+    /// <paramref name="cancellationToken"/> ends it like shutdown does.
+    /// </summary>
+    private Task Serve(AcceptedConnection connection, CancellationToken cancellationToken, bool yieldFirst = true)
+    {
+        // The connection removes its own entry when it ends (no ContinueWith per connection: 144 B less per idle
+        // connection). The entry is reserved first, so that a connection ending before the real task is stored
+        // leaves nothing behind: TryUpdate then finds no entry.
+        var id = Interlocked.Increment(ref _nextConnectionId);
+        _connections[id] = Task.CompletedTask;
+        var serving = ServeAsync(connection, id, yieldFirst, cancellationToken);
+        _connections.TryUpdate(id, serving, Task.CompletedTask);
+        return serving;
+    }
+
+    private async Task ServeAsync(AcceptedConnection connection, long id, bool yieldFirst, CancellationToken cancellationToken)
     {
         if (yieldFirst)
         {
             await Task.Yield(); // never run a connection on the caller's stack (the accept loop's, or a custom host's)
         }
 
-        // A linked source only when there is something to link: the accept loop's connections listen to shutdown alone.
-        using var linked = cancellationToken.CanBeCanceled ? CancellationTokenSource.CreateLinkedTokenSource(_shutdown.Token, cancellationToken) : null;
         try
         {
-            await HttpConnection.RunAsync(connection.Transport, connection.RemoteEndPoint, _router, _options.Http, _logger, connection.Scheduler, linked?.Token ?? _shutdown.Token).ConfigureAwait(false);
+            Task? protocol;
+
+            // A linked source only when there is something to link: the accept loop's connections listen to shutdown alone.
+            using (var linked = cancellationToken.CanBeCanceled ? CancellationTokenSource.CreateLinkedTokenSource(_shutdown.Token, cancellationToken) : null)
+            {
+                protocol = await HttpConnection.RunAsync(connection.Transport, connection.RemoteEndPoint, _router, _options.Http, _logger, connection.Scheduler, linked?.Token ?? _shutdown.Token).ConfigureAwait(false);
+            }
+
+            // An upgraded connection handed off to its protocol (a WebSocket): only that task and this frame stay
+            // pending while it lives. Shutdown reaches it through its session (StopAsync closes every session).
+            if (protocol is not null)
+            {
+                await protocol.ConfigureAwait(false);
+            }
         }
         catch (Exception e)
         {
@@ -318,18 +344,15 @@ public sealed partial class FastIoHost : IAsyncDisposable, IDisposable
         }
         finally
         {
-            await connection.CloseAsync().ConfigureAwait(false);
+            try
+            {
+                await connection.CloseAsync().ConfigureAwait(false);
+            }
+            finally
+            {
+                _connections.TryRemove(id, out _);
+            }
         }
-    }
-
-    private Task Track(Task connection)
-    {
-        var id = Interlocked.Increment(ref _nextConnectionId);
-        _connections[id] = connection;
-        _ = connection.ContinueWith(
-            static (_, s) => { var (self, key) = ((FastIoHost, long))s!; self._connections.TryRemove(key, out Task? _); },
-            (this, id), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-        return connection;
     }
 
     private static partial class Log

@@ -7,16 +7,16 @@ using FastIo.Transports.Sharding;
 namespace FastIo.Transports.Hosting;
 
 /// <summary>
-/// An accepted socket as a duplex pipe: a receive loop writes what arrives into the input pipe, a send loop sends
-/// what the application flushes into the output pipe. This file is the connection's shape and its close;
-/// SocketAcceptedConnection.Receive.cs and SocketAcceptedConnection.Send.cs are the two loops.
+/// An accepted socket as a duplex pipe: a receive loop writes what arrives into the input pipe; the output
+/// (<see cref="SocketOutput"/>) sends what the application flushes, on the flushing thread. This file is the
+/// connection's shape and its close; SocketAcceptedConnection.Receive.cs is the receive loop,
+/// SocketAcceptedConnection.Send.cs the send side's socket calls.
 /// </summary>
 /// <remarks>
 /// Built to hold little while idle (bench/RESULTS.md, 2026-11-25 "Socket layer"): the object is both the
 /// <see cref="AcceptedConnection"/> and the <see cref="IDuplexPipe"/>; an idle connection waits in a zero-byte
-/// receive (no buffer rented) and in a pending read of the output pipe; sends are tried synchronously on the
-/// non-blocking socket first, so a connection never allocates send event args unless the kernel's send buffer was
-/// full once. Replaces Pipelines.Sockets.Unofficial's <c>SocketConnection</c>, which held two event-args objects
+/// receive (no buffer rented) and holds no output buffer; sends are tried synchronously on the non-blocking socket
+/// first, so a connection never allocates send event args unless the kernel's send buffer was full once. Replaces Pipelines.Sockets.Unofficial's <c>SocketConnection</c>, which held two event-args objects
 /// and exposed no "send side finished" signal (closing polled its byte counter every millisecond).
 /// </remarks>
 [SuppressMessage("Design", "CA1001", Justification = "The receiver is disposed by CloseAsync, the connection's end of life.")]
@@ -30,26 +30,23 @@ internal sealed partial class SocketAcceptedConnection : AcceptedConnection, IDu
 
     private readonly Socket _socket;
     private readonly Pipe _input;
-    private readonly Pipe _output;
+    private readonly SocketOutput _output;
     private readonly ConnectionScheduler? _scheduler;
-    private Task? _sending;
 
     /// <param name="socket">A connected stream socket; this connection owns it from now on.</param>
     /// <param name="input">
     /// Options of the pipe the receive loop writes into; its reader scheduler is where the application's reads
     /// resume (the caller chooses, e.g. per shard).
     /// </param>
-    /// <param name="output">Options of the pipe the application writes into; its reader scheduler runs the send loop.</param>
     /// <param name="remoteEndPoint">The peer, read once at accept.</param>
     /// <param name="scheduler">When <paramref name="input"/>'s reader scheduler is one, so that the host can retarget it to a shard.</param>
-    public SocketAcceptedConnection(Socket socket, PipeOptions input, PipeOptions output, EndPoint? remoteEndPoint, ConnectionScheduler? scheduler = null)
+    public SocketAcceptedConnection(Socket socket, PipeOptions input, EndPoint? remoteEndPoint, ConnectionScheduler? scheduler = null)
     {
         ArgumentNullException.ThrowIfNull(socket);
         ArgumentNullException.ThrowIfNull(input);
-        ArgumentNullException.ThrowIfNull(output);
         _socket = socket;
         _input = new Pipe(input);
-        _output = new Pipe(output);
+        _output = new SocketOutput(this);
         RemoteEndPoint = remoteEndPoint;
         _scheduler = scheduler;
     }
@@ -63,15 +60,18 @@ internal sealed partial class SocketAcceptedConnection : AcceptedConnection, IDu
     /// <summary>What the peer sent; completed at the peer's FIN (or a reset, which is an ordinary end too).</summary>
     public PipeReader Input => _input.Reader;
 
-    /// <summary>What goes to the peer; complete it to have the rest sent and a FIN follow.</summary>
-    public PipeWriter Output => _output.Writer;
+    /// <summary>What goes to the peer, sent on each flush; complete it to have the rest sent and a FIN follow.</summary>
+    public PipeWriter Output => _output;
 
-    /// <summary>Ends when everything the application wrote was handed to the kernel (or the send side failed).</summary>
-    internal Task Sending => _sending ?? Task.CompletedTask;
+    /// <summary>Ends when everything the application wrote was handed to the kernel and the FIN sent (or the send side failed).</summary>
+    internal Task Sending => _output.WhenFinished();
+
+    /// <summary>Whether the output holds a buffer (none while idle).</summary>
+    internal bool OutputHoldsBuffer => _output.HoldsBuffer;
 
     /// <summary>
-    /// Makes the socket non-blocking for its synchronous calls (the loops' first try) and starts both loops. They
-    /// run inline up to their first wait, as Kestrel's do: a request that arrived with the connection is read here.
+    /// Makes the socket non-blocking for its synchronous calls (every send's first try) and starts the receive loop.
+    /// It runs inline up to its first wait, as Kestrel's does: a request that arrived with the connection is read here.
     /// </summary>
     public void Start()
     {
@@ -79,12 +79,12 @@ internal sealed partial class SocketAcceptedConnection : AcceptedConnection, IDu
         _socket.Blocking = false;
         _receiver = new SocketReceiver(this);
         ReceiveLoop();
-        _sending = SendLoopAsync();
     }
 
     /// <summary>
-    /// Waits (bounded) until the send loop handed the application's last bytes to the kernel and sent the FIN, then
-    /// closes the socket, which also ends a receive still waiting for the peer (that completes the input).
+    /// Waits (bounded) until the output handed the application's last bytes to the kernel and sent the FIN, then
+    /// closes the socket, which also ends a receive still waiting for the peer (that completes the input) and a send
+    /// still waiting for a peer that does not read.
     /// </summary>
     public override async ValueTask CloseAsync()
     {
@@ -98,12 +98,12 @@ internal sealed partial class SocketAcceptedConnection : AcceptedConnection, IDu
             catch (TimeoutException)
             {
                 // The peer is not reading (closing the socket below aborts the pending send), or the application
-                // never completed the output: wake the send loop's read so that it ends.
-                _output.Reader.CancelPendingRead();
+                // never completed the output.
+                _output.Abandon();
             }
         }
 
-        if (sending.IsCompletedSuccessfully && !_peerFinished)
+        if (_output.FinishedCleanly && !_peerFinished)
         {
             await LingerAsync().ConfigureAwait(false);
         }
@@ -111,7 +111,6 @@ internal sealed partial class SocketAcceptedConnection : AcceptedConnection, IDu
         _socket.Dispose();
         _input.Writer.CancelPendingFlush(); // a receive loop held up by an application that stopped reading
         _receiver?.Dispose(); // deferred by the runtime until a pending receive has completed
-        await sending.ConfigureAwait(false);
     }
 
     /// <summary>
@@ -151,7 +150,7 @@ internal sealed partial class SocketAcceptedConnection : AcceptedConnection, IDu
         or SocketError.NetworkDown or SocketError.NetworkUnreachable;
 
     /// <summary>The exception a loop completes its pipe with: null for a gone peer or a closed socket.</summary>
-    private static Exception? ToPipeError(Exception exception) => exception switch
+    internal static Exception? ToPipeError(Exception exception) => exception switch
     {
         ObjectDisposedException => null,
         SocketException socket when IsConnectionGone(socket.SocketErrorCode) => null,

@@ -12,12 +12,12 @@ namespace FastIo.Transports.Hosting;
 internal sealed class SocketConnectionListener : IConnectionListener
 {
     private readonly Socket _socket;
-    private readonly PipeOptions _output;
+    private readonly PipeOptions _input;
 
-    private SocketConnectionListener(Socket socket, PipeOptions output)
+    private SocketConnectionListener(Socket socket, PipeOptions input)
     {
         _socket = socket;
-        _output = output;
+        _input = input;
         EndPoint = socket.LocalEndPoint!;
     }
 
@@ -27,7 +27,7 @@ internal sealed class SocketConnectionListener : IConnectionListener
     /// Binds and listens. <see cref="IPAddress.IPv6Any"/> is bound dual-stack, as Node's <c>listen(port)</c> is,
     /// because Node 20 clients resolve <c>localhost</c> to ::1 first.
     /// </summary>
-    public static SocketConnectionListener Bind(IPEndPoint endPoint, int backlog, PipeOptions output)
+    public static SocketConnectionListener Bind(IPEndPoint endPoint, int backlog, PipeOptions input)
     {
         var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
@@ -40,7 +40,7 @@ internal sealed class SocketConnectionListener : IConnectionListener
             socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
             socket.Bind(endPoint);
             socket.Listen(backlog);
-            return new SocketConnectionListener(socket, output);
+            return new SocketConnectionListener(socket, input);
         }
         catch
         {
@@ -77,7 +77,7 @@ internal sealed class SocketConnectionListener : IConnectionListener
 
             try
             {
-                return Wrap(accepted, _output);
+                return Wrap(accepted, _input);
             }
             catch (SocketException)
             {
@@ -89,27 +89,27 @@ internal sealed class SocketConnectionListener : IConnectionListener
 
     /// <summary>
     /// Wraps an accepted socket whose input's reader scheduler follows the shard of the session being served (a
-    /// <see cref="ConnectionScheduler"/> of its own); the input pipe otherwise takes <paramref name="output"/>'s pool
+    /// <see cref="ConnectionScheduler"/> of its own); the input pipe otherwise takes <paramref name="options"/>' pool
     /// and thresholds.
     /// </summary>
-    internal static SocketAcceptedConnection Wrap(Socket socket, PipeOptions output)
+    internal static SocketAcceptedConnection Wrap(Socket socket, PipeOptions options)
     {
         var scheduler = new ConnectionScheduler();
         var input = new PipeOptions(
-            output.Pool, scheduler, output.WriterScheduler, output.PauseWriterThreshold, output.ResumeWriterThreshold,
-            output.MinimumSegmentSize, useSynchronizationContext: false);
-        return Wrap(socket, input, output, scheduler);
+            options.Pool, scheduler, options.WriterScheduler, options.PauseWriterThreshold, options.ResumeWriterThreshold,
+            options.MinimumSegmentSize, useSynchronizationContext: false);
+        return Wrap(socket, input, scheduler);
     }
 
     /// <summary>
-    /// Wraps an accepted socket and starts its receive and send loops. The pipe options are the caller's, per
+    /// Wraps an accepted socket and starts its receive loop. The input pipe's options are the caller's, per
     /// connection: <paramref name="input"/>'s reader scheduler is where the application's reads resume (pass it as
-    /// <paramref name="scheduler"/> too when it is a <see cref="ConnectionScheduler"/>), <paramref name="output"/>'s
-    /// reader scheduler runs the send loop.
+    /// <paramref name="scheduler"/> too when it is a <see cref="ConnectionScheduler"/>). The output sends on the
+    /// application's flush and has no options.
     /// </summary>
-    internal static SocketAcceptedConnection Wrap(Socket socket, PipeOptions input, PipeOptions output, ConnectionScheduler? scheduler = null)
+    internal static SocketAcceptedConnection Wrap(Socket socket, PipeOptions input, ConnectionScheduler? scheduler = null)
     {
-        var connection = new SocketAcceptedConnection(socket, input, output, socket.RemoteEndPoint, scheduler);
+        var connection = new SocketAcceptedConnection(socket, input, socket.RemoteEndPoint, scheduler);
         connection.Start();
         return connection;
     }

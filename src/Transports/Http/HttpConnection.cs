@@ -52,6 +52,7 @@ internal sealed class HttpConnection
     private bool _upgraded;
     private ReadResult _heldRead;
     private bool _hasHeldRead;
+    private Task? _handedOff;
 
     private HttpConnection(IDuplexPipe transport, EndPoint? remoteEndPoint, IHttpApplication app, HttpServerOptions options, ILogger logger, ConnectionScheduler? scheduler, CancellationToken shutdown)
     {
@@ -73,11 +74,13 @@ internal sealed class HttpConnection
     /// <summary>
     /// Runs the connection until the peer closes it, a timeout, an error, an upgrade ends it, or
     /// <paramref name="shutdown"/> fires (the current response is finished first). The returned task
-    /// always completes successfully; on return both sides of <paramref name="transport"/> are completed.
+    /// always completes successfully; on return both sides of <paramref name="transport"/> are completed,
+    /// unless the application handed the upgraded connection off (<see cref="HttpContext.HandOff"/>): then the
+    /// result is the task that now owns the transport, and completing it is that task's business.
     /// </summary>
     /// <remarks><paramref name="scheduler"/> is the reader scheduler of the input when the host made it retargetable
     /// (see <see cref="HttpContext.MoveToShard"/>); null for pipes a custom host handed in.</remarks>
-    public static Task RunAsync(IDuplexPipe transport, EndPoint? remoteEndPoint, IHttpApplication app, HttpServerOptions options, ILogger logger, ConnectionScheduler? scheduler, CancellationToken shutdown)
+    public static Task<Task?> RunAsync(IDuplexPipe transport, EndPoint? remoteEndPoint, IHttpApplication app, HttpServerOptions options, ILogger logger, ConnectionScheduler? scheduler, CancellationToken shutdown)
     {
         ArgumentNullException.ThrowIfNull(transport);
         ArgumentNullException.ThrowIfNull(app);
@@ -155,7 +158,22 @@ internal sealed class HttpConnection
         return _transport;
     }
 
-    private async Task ProcessAsync()
+    /// <summary>Implements <see cref="HttpContext.HandOff"/>.</summary>
+    internal void HandOff(Task protocol)
+    {
+        ArgumentNullException.ThrowIfNull(protocol);
+        lock (_sync)
+        {
+            if (!_upgraded || _handedOff is not null)
+            {
+                throw new InvalidOperationException("Only an upgraded connection can be handed off, and only once.");
+            }
+
+            _handedOff = protocol;
+        }
+    }
+
+    private async Task<Task?> ProcessAsync()
     {
         _heartbeat = HttpHeartbeat.Register(_options.TimeProvider, this);
         var shutdownRegistration = _shutdown.UnsafeRegister(static state => ((HttpConnection)state!).OnShutdown(), this);
@@ -192,8 +210,15 @@ internal sealed class HttpConnection
             Volatile.Write(ref _deadline, NoDeadline);
             await shutdownRegistration.DisposeAsync().ConfigureAwait(false);
             _heartbeat.Unregister(this);
-            await CompleteTransportAsync().ConfigureAwait(false);
+            if (_handedOff is null)
+            {
+                await CompleteTransportAsync().ConfigureAwait(false);
+            }
         }
+
+        // A handed-off protocol owns the transport from here; this connection's objects (request, response, parser,
+        // this loop's frames) become garbage instead of living as long as the WebSocket does.
+        return _handedOff;
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]

@@ -69,6 +69,16 @@ internal sealed class HttpContext
     public ValueTask<IDuplexPipe> DetachAsync() => _connection.AcceptUpgradeAsync(writeSwitchingProtocols: false, flush: false);
 
     /// <summary>
+    /// After <see cref="AcceptUpgradeAsync"/>: <paramref name="protocol"/> (e.g. a WebSocket's receive loop) owns the
+    /// connection from now on, so HandleAsync may return at once. The HTTP request loop then ends without completing
+    /// the transport and lets go of its request state, and the host closes the connection when
+    /// <paramref name="protocol"/> completes (which must complete the transport itself). An upgraded connection lives
+    /// for hours: this keeps only the protocol's own state per idle connection instead of every pending frame of the
+    /// HTTP → application → protocol chain and the HTTP objects beside it.
+    /// </summary>
+    public void HandOff(Task protocol) => _connection.HandOff(protocol);
+
+    /// <summary>
     /// Continues the request on <paramref name="shard"/>, and points the connection's input there so that its next
     /// reads (the next request, or the frames after a WebSocket upgrade) start on that shard without a hop.
     /// </summary>

@@ -18,10 +18,7 @@ internal sealed class LoopbackConnection : IAsyncDisposable
 
     public SocketAcceptedConnection Server { get; }
 
-    /// <summary>The host's choice: the send loop runs inline in the application's flush.</summary>
-    public static PipeOptions InlineOutput { get; } = new(readerScheduler: PipeScheduler.Inline, useSynchronizationContext: false);
-
-    public static async Task<LoopbackConnection> OpenAsync(PipeOptions? input = null, PipeOptions? output = null)
+    public static async Task<LoopbackConnection> OpenAsync(PipeOptions? input = null)
     {
         using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
@@ -30,10 +27,7 @@ internal sealed class LoopbackConnection : IAsyncDisposable
         var accepting = listener.AcceptAsync();
         await client.ConnectAsync(listener.LocalEndPoint!);
         var accepted = await accepting;
-        var server = SocketConnectionListener.Wrap(
-            accepted,
-            input ?? new PipeOptions(useSynchronizationContext: false),
-            output ?? InlineOutput);
+        var server = SocketConnectionListener.Wrap(accepted, input ?? new PipeOptions(useSynchronizationContext: false));
         return new LoopbackConnection(client, server);
     }
 
@@ -50,7 +44,7 @@ internal sealed class LoopbackConnection : IAsyncDisposable
             var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
             var accepting = listener.AcceptAsync();
             await client.ConnectAsync(listener.LocalEndPoint!);
-            pairs[i] = new LoopbackConnection(client, SocketConnectionListener.Wrap(await accepting, options, InlineOutput));
+            pairs[i] = new LoopbackConnection(client, SocketConnectionListener.Wrap(await accepting, options));
         }
 
         return pairs;

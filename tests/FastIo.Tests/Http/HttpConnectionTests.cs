@@ -315,19 +315,7 @@ public sealed class HttpConnectionTests
                 context.Response.Headers.Add("Connection", "Upgrade");
                 context.Response.Headers.Add("Sec-WebSocket-Accept", "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
                 var pipe = await context.AcceptUpgradeAsync();
-
-                // Echo raw bytes until the client sends '!'.
-                while (true)
-                {
-                    var result = await pipe.Input.ReadAsync();
-                    var text = Encoding.ASCII.GetString(result.Buffer);
-                    pipe.Input.AdvanceTo(result.Buffer.End);
-                    await pipe.Output.WriteAsync(Encoding.ASCII.GetBytes("echo:" + text + ";"));
-                    if (text.Contains('!', StringComparison.Ordinal) || result.IsCompleted)
-                    {
-                        break;
-                    }
-                }
+                await EchoUntilBangAsync(pipe);
             },
         };
         await using var connection = TestConnection.Start(app);
@@ -346,6 +334,80 @@ public sealed class HttpConnectionTests
         Assert.That(await connection.ReadRawAsync("echo:late!;".Length), Is.EqualTo("echo:late!;"));
         Assert.That(await connection.ReadToEndAsync(), Is.Empty);
         await connection.WaitClosedAsync();
+    }
+
+    [Test]
+    public async Task HandedOffUpgradeEndsTheRequestLoopAndLeavesTheTransportToTheProtocol()
+    {
+        Task? protocol = null;
+        var app = new TestApplication
+        {
+            Handler = async context =>
+            {
+                context.Response.Headers.Add("Upgrade", "websocket");
+                context.Response.Headers.Add("Connection", "Upgrade");
+                var pipe = await context.AcceptUpgradeAsync();
+                protocol = EchoThenCompleteAsync(pipe);
+                context.HandOff(protocol);
+            },
+        };
+        await using var connection = TestConnection.Start(app);
+        await connection.SendAsync("GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\nearly");
+        var response = await connection.ReadResponseAsync();
+        Assert.That(response!.StatusLine, Is.EqualTo("HTTP/1.1 101 Switching Protocols"));
+        Assert.That(await connection.ReadRawAsync("echo:early;".Length), Is.EqualTo("echo:early;"));
+
+        // The request loop is over while the protocol still runs on the same, uncompleted transport.
+        var handedOff = await connection.Run.WaitAsync(TestConnection.Timeout);
+        Assert.That(handedOff, Is.SameAs(protocol));
+        Assert.That(handedOff!.IsCompleted, Is.False);
+        await connection.SendAsync("late!");
+        Assert.That(await connection.ReadRawAsync("echo:late!;".Length), Is.EqualTo("echo:late!;"));
+        await handedOff.WaitAsync(TestConnection.Timeout);
+        Assert.That(await connection.ReadToEndAsync(), Is.Empty);
+
+        static async Task EchoThenCompleteAsync(System.IO.Pipelines.IDuplexPipe pipe)
+        {
+            await EchoUntilBangAsync(pipe);
+
+            // A handed-off protocol completes the transport itself: the request loop no longer does.
+            await pipe.Input.CompleteAsync();
+            await pipe.Output.CompleteAsync();
+        }
+    }
+
+    /// <summary>Echoes raw bytes as <c>echo:…;</c> until the client sends '!'.</summary>
+    private static async Task EchoUntilBangAsync(System.IO.Pipelines.IDuplexPipe pipe)
+    {
+        while (true)
+        {
+            var result = await pipe.Input.ReadAsync();
+            var text = Encoding.ASCII.GetString(result.Buffer);
+            pipe.Input.AdvanceTo(result.Buffer.End);
+            await pipe.Output.WriteAsync(Encoding.ASCII.GetBytes("echo:" + text + ";"));
+            if (text.Contains('!', StringComparison.Ordinal) || result.IsCompleted)
+            {
+                break;
+            }
+        }
+    }
+
+    [Test]
+    public async Task HandOffWithoutAnUpgradeFailsTheRequest()
+    {
+        var app = new TestApplication
+        {
+            Handler = context =>
+            {
+                context.HandOff(Task.CompletedTask);
+                return ValueTask.CompletedTask;
+            },
+        };
+        await using var connection = TestConnection.Start(app);
+        await connection.SendAsync("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+        var response = await connection.ReadResponseAsync();
+        Assert.That(response!.StatusLine, Does.StartWith("HTTP/1.1 500"));
+        Assert.That(await connection.Run.WaitAsync(TestConnection.Timeout), Is.Null);
     }
 
     [Test]

@@ -28,7 +28,7 @@ internal sealed class TestConnection : IAsyncDisposable
     }
 
     /// <summary>The server's RunAsync task.</summary>
-    public Task Run { get; }
+    public Task<Task?> Run { get; }
 
     public PipeReader ClientInput => _toClient.Reader;
 

@@ -214,6 +214,35 @@ public class SocketIOServerTests
     }
 
     [Test]
+    public void OneClientInSeveralNamespacesKeepsTheirSocketsApart()
+    {
+        using var h = new SocketIOHarness();
+        var events = new List<string>();
+        foreach (var name in new[] { "/", "/a", "/b" })
+        {
+            h.Io.Of(name).OnConnection(s =>
+            {
+                s.On("ev", _ => { lock (events) { events.Add("ev" + name); } });
+                s.Disconnected += (_, reason) => { lock (events) { events.Add("gone" + name + ":" + reason); } };
+            });
+        }
+
+        var client = h.Connect();
+        var sids = new[] { client.ConnectAndGetSid(), client.ConnectAndGetSid("/a"), client.ConnectAndGetSid("/b") };
+        Assert.That(sids.Distinct().Count(), Is.EqualTo(3));
+        client.Send("2/a,[\"ev\"]");
+        client.Send("2[\"ev\"]");
+        client.Send("1/a,");
+        client.Send("2/b,[\"ev\"]");
+        client.Session.CloseCore("transport close");
+        lock (events)
+        {
+            Assert.That(events.Take(4), Is.EqualTo(new[] { "ev/a", "ev/", "gone/a:client namespace disconnect", "ev/b" }));
+            Assert.That(events.Skip(4), Is.EquivalentTo(new[] { "gone/:transport close", "gone/b:transport close" }));
+        }
+    }
+
+    [Test]
     public void DisconnectReasonsAreSocketIos()
     {
         using var h = new SocketIOHarness();

@@ -10,8 +10,13 @@ namespace FastIo.SocketIO.Adapters;
 /// </summary>
 public partial class Adapter
 {
+    // Every socket joins the room named after its id, and most stay in that room alone. Storing that membership as
+    // two one-element sets per socket (one here, one in _rooms) cost ~300 B per idle connection, so it is implied:
+    // a socket whose _sids value is null is in exactly its own room; a socket's own-room membership is never stored
+    // in _rooms (only other sockets that joined a room named after an id are). A set is made only for a socket that
+    // joins another room or leaves its own, and dropped again when it is back to its own room alone.
     private readonly Dictionary<string, HashSet<string>> _rooms = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, HashSet<string>> _sids = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, HashSet<string>?> _sids = new(StringComparer.Ordinal);
 
     /// <summary>Creates the adapter of <paramref name="nsp"/>.</summary>
     public Adapter(Namespace nsp)
@@ -54,27 +59,65 @@ public partial class Adapter
         List<(string Room, bool Created)>? joined = null;
         lock (SyncRoot)
         {
-            if (!_sids.TryGetValue(sid, out var socketRooms))
-            {
-                _sids[sid] = socketRooms = new HashSet<string>(StringComparer.Ordinal);
-            }
-
+            var known = _sids.TryGetValue(sid, out var socketRooms);
             foreach (var room in rooms)
             {
-                if (!socketRooms.Add(room))
+                bool created;
+                if (string.Equals(room, sid, StringComparison.Ordinal))
                 {
-                    continue;
+                    if (known && (socketRooms is null || socketRooms.Contains(sid)))
+                    {
+                        continue;
+                    }
+
+                    // Other sockets may have joined a room named after this id already.
+                    created = !_rooms.ContainsKey(room);
+                    if (known)
+                    {
+                        socketRooms!.Add(sid);
+                    }
+                    else
+                    {
+                        _sids[sid] = null;
+                        known = true;
+                    }
+                }
+                else
+                {
+                    if (socketRooms is null)
+                    {
+                        socketRooms = new HashSet<string>(StringComparer.Ordinal);
+                        if (known)
+                        {
+                            socketRooms.Add(sid);
+                        }
+
+                        _sids[sid] = socketRooms;
+                        known = true;
+                    }
+
+                    if (!socketRooms.Add(room))
+                    {
+                        continue;
+                    }
+
+                    created = false;
+                    if (!_rooms.TryGetValue(room, out var members))
+                    {
+                        _rooms[room] = members = new HashSet<string>(StringComparer.Ordinal);
+                        created = !IsInOwnRoom(room);
+                    }
+
+                    members.Add(sid);
                 }
 
-                var created = false;
-                if (!_rooms.TryGetValue(room, out var members))
-                {
-                    _rooms[room] = members = new HashSet<string>(StringComparer.Ordinal);
-                    created = true;
-                }
-
-                members.Add(sid);
                 (joined ??= new()).Add((room, created));
+            }
+
+            if (!known)
+            {
+                // Known with no room at all, as before any join.
+                _sids[sid] = new HashSet<string>(StringComparer.Ordinal);
             }
         }
 
@@ -101,8 +144,33 @@ public partial class Adapter
         bool deleted;
         lock (SyncRoot)
         {
-            left = _sids.TryGetValue(sid, out var socketRooms) && socketRooms.Remove(room);
-            deleted = left && RemoveMember(room, sid);
+            if (!_sids.TryGetValue(sid, out var socketRooms))
+            {
+                left = deleted = false;
+            }
+            else if (string.Equals(room, sid, StringComparison.Ordinal))
+            {
+                if (socketRooms is null)
+                {
+                    _sids[sid] = new HashSet<string>(StringComparer.Ordinal); // in no room now
+                    left = true;
+                }
+                else
+                {
+                    left = socketRooms.Remove(sid);
+                }
+
+                deleted = left && !_rooms.ContainsKey(room);
+            }
+            else
+            {
+                left = socketRooms is not null && socketRooms.Remove(room);
+                deleted = left && RemoveMember(room, sid);
+                if (left && socketRooms!.Count == 1 && socketRooms.Contains(sid))
+                {
+                    _sids[sid] = null; // back to its own room alone
+                }
+            }
         }
 
         // socket.io's order: leave-room, then delete-room when it was the last member.
@@ -128,10 +196,18 @@ public partial class Adapter
                 return;
             }
 
-            left = new List<(string, bool)>(socketRooms.Count);
-            foreach (var room in socketRooms)
+            if (socketRooms is null)
             {
-                left.Add((room, RemoveMember(room, sid)));
+                left = new List<(string, bool)>(1) { (sid, !_rooms.ContainsKey(sid)) };
+            }
+            else
+            {
+                left = new List<(string, bool)>(socketRooms.Count);
+                foreach (var room in socketRooms)
+                {
+                    // The own room's membership went with the _sids entry; it is gone unless others joined it.
+                    left.Add((room, string.Equals(room, sid, StringComparison.Ordinal) ? !_rooms.ContainsKey(sid) : RemoveMember(room, sid)));
+                }
             }
         }
 
@@ -163,6 +239,11 @@ public partial class Adapter
                     {
                         result.UnionWith(members);
                     }
+
+                    if (IsInOwnRoom(room))
+                    {
+                        result.Add(room);
+                    }
                 }
             }
         }
@@ -175,7 +256,12 @@ public partial class Adapter
     {
         lock (SyncRoot)
         {
-            return _sids.TryGetValue(sid, out var rooms) ? new HashSet<string>(rooms, StringComparer.Ordinal) : null;
+            if (!_sids.TryGetValue(sid, out var rooms))
+            {
+                return null;
+            }
+
+            return rooms is null ? new HashSet<string>(StringComparer.Ordinal) { sid } : new HashSet<string>(rooms, StringComparer.Ordinal);
         }
     }
 
@@ -184,7 +270,16 @@ public partial class Adapter
     {
         lock (SyncRoot)
         {
-            return new HashSet<string>(_rooms.Keys, StringComparer.Ordinal);
+            var result = new HashSet<string>(_rooms.Keys, StringComparer.Ordinal);
+            foreach (var (sid, rooms) in _sids)
+            {
+                if (rooms is null || rooms.Contains(sid))
+                {
+                    result.Add(sid);
+                }
+            }
+
+            return result;
         }
     }
 
@@ -200,7 +295,7 @@ public partial class Adapter
     {
         lock (SyncRoot)
         {
-            return _rooms.ContainsKey(room);
+            return _rooms.ContainsKey(room) || IsInOwnRoom(room);
         }
     }
 
@@ -229,26 +324,29 @@ public partial class Adapter
                 var seen = new HashSet<string>(StringComparer.Ordinal);
                 foreach (var room in options.Rooms)
                 {
-                    if (!_rooms.TryGetValue(room, out var members))
+                    if (_rooms.TryGetValue(room, out var members))
                     {
-                        continue;
+                        foreach (var sid in members)
+                        {
+                            if (seen.Add(sid))
+                            {
+                                AddTarget(sid, _sids[sid], options, targets);
+                            }
+                        }
                     }
 
-                    foreach (var sid in members)
+                    if (_sids.TryGetValue(room, out var ownerRooms) && (ownerRooms is null || ownerRooms.Contains(room)) && seen.Add(room))
                     {
-                        if (seen.Add(sid))
-                        {
-                            AddTarget(sid, _sids[sid], options, targets);
-                        }
+                        AddTarget(room, ownerRooms, options, targets);
                     }
                 }
             }
         }
     }
 
-    private void AddTarget(string sid, HashSet<string> rooms, BroadcastOptions options, List<Socket> targets)
+    private void AddTarget(string sid, HashSet<string>? rooms, BroadcastOptions options, List<Socket> targets)
     {
-        if (options.Except.Count > 0 && rooms.Overlaps(options.Except))
+        if (options.Except.Count > 0 && (rooms is null ? options.Except.Contains(sid) : rooms.Overlaps(options.Except)))
         {
             return;
         }
@@ -259,14 +357,18 @@ public partial class Adapter
         }
     }
 
+    /// <summary>Removes <paramref name="sid"/> from <paramref name="room"/>'s stored members; true when the room is gone.</summary>
     private bool RemoveMember(string room, string sid)
     {
         if (_rooms.TryGetValue(room, out var members) && members.Remove(sid) && members.Count == 0)
         {
             _rooms.Remove(room);
-            return true;
+            return !IsInOwnRoom(room); // a room named after a socket's id lives on while that socket is in it
         }
 
         return false;
     }
+
+    /// <summary>Whether a socket with id <paramref name="room"/> exists and is in its own room (never stored in _rooms).</summary>
+    private bool IsInOwnRoom(string room) => _sids.TryGetValue(room, out var rooms) && (rooms is null || rooms.Contains(room));
 }
