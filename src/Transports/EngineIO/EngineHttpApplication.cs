@@ -49,7 +49,8 @@ internal sealed partial class EngineHttpApplication
         path.StartsWith(_path, StringComparison.Ordinal) &&
         (path.Length == _path.Length || path[_path.Length] == '/');
 
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))] // one per request: pooled, not allocated
+    // Not pooled: it stays pending for a WebSocket's whole life, and pooled boxes held that long cost S1 ~3 KB RSS per
+    // idle connection (bench/RESULTS.md 2026-11-25 "httppath").
     public async ValueTask HandleAsync(HttpContext context)
     {
         var request = context.Request;
@@ -286,13 +287,7 @@ internal sealed partial class EngineHttpApplication
         response.Headers.Add("Upgrade", "websocket");
         response.Headers.Add("Connection", "Upgrade");
         response.Headers.Add("Sec-WebSocket-Accept", accept);
-        // A new v4 session's 101 leaves together with its OPEN packet, in one send: the handshake below queues the
-        // packet, and the connection's first drain flushes both (S2: one send syscall fewer per connect). v3 keeps
-        // them apart, as Node's timing does: clients that attach their message listener only after the WebSocket
-        // 'open' event (the v3 suite does) miss a packet that arrives with the 101. The v4 and v5 suites buffer
-        // events from the start, as engine.io-client does by attaching its listeners before the socket opens.
-        var together = session is null && protocol != 3;
-        var pipe = await context.AcceptUpgradeAsync(flush: !together).ConfigureAwait(false);
+        var pipe = await context.AcceptUpgradeAsync().ConfigureAwait(false);
         await shard.SwitchTo();
 
         var transport = new WebSocketTransport(protocol);
@@ -300,12 +295,11 @@ internal sealed partial class EngineHttpApplication
         transport.Attach(connection);
         if (session is null)
         {
-            if (!together)
-            {
-                // Let the 101 leave first (see above).
-                await shard.Yield();
-            }
-
+            // Let the 101 leave before the OPEN packet, as it does from Node: clients that attach their message
+            // listener only after the WebSocket 'open' event (the v3 suite does) miss a packet that arrives with it.
+            // (Sending both in one write for v4 saved a send per connect but measured ~3 KB more RSS per idle
+            // connection in S1, 4.8 -> 7.9 KB at the same heap: bench/RESULTS.md 2026-11-25 "httppath".)
+            await shard.Yield();
             _engine.Handshake(protocol, transport, info!, supportsBinary: true, shard.Index);
             ticket?.End(); // the connection lives on for hours: the session counts by itself now
         }

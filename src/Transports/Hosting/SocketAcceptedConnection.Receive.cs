@@ -24,9 +24,6 @@ internal sealed partial class SocketAcceptedConnection
     private static readonly bool s_inlineProcessing =
         Environment.GetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS") == "1";
 
-    /// <summary>Whether socket completions, accepts included, run inline on the socket engine's threads (see above).</summary>
-    internal static bool InlineProcessing => s_inlineProcessing;
-
     /// <summary>
     /// The least a receive asks the pipe for; the pipe hands out whole blocks (4 KiB by default), so this only
     /// keeps a nearly full block from being used for a tiny receive.

@@ -103,10 +103,10 @@ internal sealed class HttpConnection
     }
 
     /// <summary>
-    /// Implements <see cref="HttpContext.AcceptUpgradeAsync(bool)"/> (<paramref name="writeSwitchingProtocols"/> true) and
+    /// Implements <see cref="HttpContext.AcceptUpgradeAsync"/> (<paramref name="writeSwitchingProtocols"/> true) and
     /// <see cref="HttpContext.DetachAsync"/> (false: the application writes whatever the peer gets next).
     /// </summary>
-    internal async ValueTask<IDuplexPipe> AcceptUpgradeAsync(bool writeSwitchingProtocols, bool flush)
+    internal async ValueTask<IDuplexPipe> AcceptUpgradeAsync(bool writeSwitchingProtocols)
     {
         ValueTask? watcher;
         lock (_sync)
@@ -144,10 +144,7 @@ internal sealed class HttpConnection
         if (writeSwitchingProtocols)
         {
             HttpResponseWriter.WriteSwitchingProtocols(_output, _response.Headers);
-            if (flush)
-            {
-                await _output.FlushAsync().ConfigureAwait(false);
-            }
+            await _output.FlushAsync().ConfigureAwait(false);
         }
 
         // The connection belongs to the other protocol for the rest of its life (hours, for a WebSocket): let the
@@ -389,7 +386,8 @@ internal sealed class HttpConnection
         return _shutdownRequested;
     }
 
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    // Not pooled: it stays pending for a WebSocket's whole life, and pooled boxes held that long cost S1 ~3 KB RSS per
+    // idle connection (bench/RESULTS.md 2026-11-25 "httppath").
     private async ValueTask<bool> RunApplicationAsync()
     {
         Exception? failure = null;

@@ -54,11 +54,7 @@ internal sealed class HttpContext
     /// the request head are still readable from the returned pipe's Input. May be called at most once,
     /// from within HandleAsync; when HandleAsync returns, the connection is closed.
     /// </summary>
-    /// <param name="flush">
-    /// False leaves the 101 in the output buffer, to leave with whatever the caller's protocol writes and flushes first
-    /// (one send instead of two); the caller must then write and flush promptly.
-    /// </param>
-    public ValueTask<IDuplexPipe> AcceptUpgradeAsync(bool flush = true) => _connection.AcceptUpgradeAsync(writeSwitchingProtocols: true, flush);
+    public ValueTask<IDuplexPipe> AcceptUpgradeAsync() => _connection.AcceptUpgradeAsync(writeSwitchingProtocols: true);
 
     /// <summary>
     /// Takes the raw connection over without writing any response: the caller relays another server's answer (a
@@ -66,7 +62,7 @@ internal sealed class HttpContext
     /// pipe's Input. Same rules as <see cref="AcceptUpgradeAsync"/>: at most once, and the connection closes when
     /// HandleAsync returns.
     /// </summary>
-    public ValueTask<IDuplexPipe> DetachAsync() => _connection.AcceptUpgradeAsync(writeSwitchingProtocols: false, flush: false);
+    public ValueTask<IDuplexPipe> DetachAsync() => _connection.AcceptUpgradeAsync(writeSwitchingProtocols: false);
 
     /// <summary>
     /// After <see cref="AcceptUpgradeAsync"/>: <paramref name="protocol"/> (e.g. a WebSocket's receive loop) owns the
