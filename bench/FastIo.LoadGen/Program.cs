@@ -5,6 +5,8 @@ using FastIo.LoadGen;
 const string Usage = """
     usage: FastIo.LoadGen hold --port 3000 --count 5000 --seconds 60
              (idle clients against a server you started, for heap dumps and profiles)
+           FastIo.LoadGen drive --port 3000 --workload poll|ws|upgrade --count 20000 [--pid SERVER_PID] [--linger S]
+             (one scenario's workload against a server you started, for strace/perf; S6 polling echo or S2 connects)
            FastIo.LoadGen suite [--quick] [--runs 3] [--unpinned] [--only S1,S3] [--servers fastio,node]
                                 [--port 3400] [--repo PATH] [--out table.md] [--server-env KEY=VALUE] [--fastio-args "--shards 1"]
     """;
@@ -12,6 +14,11 @@ const string Usage = """
 if (args.Length == 7 && args[0] == "hold")
 {
     return await Hold.RunAsync(args.AsSpan(1).ToArray()).ConfigureAwait(false);
+}
+
+if (args.Length > 0 && args[0] == "drive")
+{
+    return await Drive.RunAsync(args.AsSpan(1).ToArray()).ConfigureAwait(false);
 }
 
 if (args.Length == 0 || args[0] != "suite")

@@ -1,5 +1,7 @@
 using System.Buffers;
 using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text;
 using System.Text.Json;
 using FastIo.Timers;
 using Microsoft.Extensions.Logging;
@@ -228,15 +230,29 @@ public sealed partial class EngineServer : IDisposable
     internal void LogSlowConsumer(EngineSession session) => Log.SlowConsumer(_logger, session.Id, Options.MaxBufferedPackets);
 
     /// <summary>The OPEN packet's JSON: exactly sid, upgrades, pingInterval, pingTimeout, maxPayload.</summary>
+    /// <summary>Characters a sid can hold without JSON escaping on the hand-written path (FastIo's sids are base64url).</summary>
+    private static readonly SearchValues<char> s_plainSidChars =
+        SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_");
+
     internal byte[] BuildOpenPacket(string sid, EngineTransport transport)
     {
+        var upgrades = Options.AllowUpgrades && !transport.HandlesUpgrades && Options.IsTransportEnabled("websocket");
+
+        // Written by hand into one exact array (per handshake: no writer, no JSON writer, no copy). Same bytes as
+        // the Utf8JsonWriter path below, which stays for a sid that would need escaping (FastIo's never do).
+        Span<byte> open = stackalloc byte[256];
+        if (sid.Length <= 64 && !sid.AsSpan().ContainsAnyExcept(s_plainSidChars) && TryWriteOpen(open, sid, upgrades, out var written))
+        {
+            return open[..written].ToArray();
+        }
+
         var buffer = new ArrayBufferWriter<byte>(160);
         using (var json = new Utf8JsonWriter(buffer))
         {
             json.WriteStartObject();
             json.WriteString("sid", sid);
             json.WriteStartArray("upgrades");
-            if (Options.AllowUpgrades && !transport.HandlesUpgrades && Options.IsTransportEnabled("websocket"))
+            if (upgrades)
             {
                 json.WriteStringValue("websocket");
             }
@@ -249,6 +265,50 @@ public sealed partial class EngineServer : IDisposable
         }
 
         return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>
+    /// <c>{"sid":"…","upgrades":[…],"pingInterval":…,"pingTimeout":…,"maxPayload":…}</c>, as Utf8JsonWriter writes
+    /// it; false when it does not fit.
+    /// </summary>
+    private bool TryWriteOpen(Span<byte> destination, string sid, bool upgrades, out int written)
+    {
+        written = 0;
+        if (!Append(destination, ref written, "{\"sid\":\""u8) || !Encoding.ASCII.TryGetBytes(sid, destination[written..], out var sidLength))
+        {
+            return false;
+        }
+
+        written += sidLength;
+        return Append(destination, ref written, upgrades ? "\",\"upgrades\":[\"websocket\"],\"pingInterval\":"u8 : "\",\"upgrades\":[],\"pingInterval\":"u8)
+            && AppendNumber(destination, ref written, (long)Options.PingInterval.TotalMilliseconds)
+            && Append(destination, ref written, ",\"pingTimeout\":"u8)
+            && AppendNumber(destination, ref written, (long)Options.PingTimeout.TotalMilliseconds)
+            && Append(destination, ref written, ",\"maxPayload\":"u8)
+            && AppendNumber(destination, ref written, Options.MaxHttpBufferSize)
+            && Append(destination, ref written, "}"u8);
+
+        static bool Append(Span<byte> destination, ref int written, ReadOnlySpan<byte> text)
+        {
+            if (!text.TryCopyTo(destination[written..]))
+            {
+                return false;
+            }
+
+            written += text.Length;
+            return true;
+        }
+
+        static bool AppendNumber(Span<byte> destination, ref int written, long value)
+        {
+            if (!value.TryFormat(destination[written..], out var length, default, CultureInfo.InvariantCulture))
+            {
+                return false;
+            }
+
+            written += length;
+            return true;
+        }
     }
 
     /// <inheritdoc/>

@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using System.Buffers.Text;
-using System.Security.Cryptography;
 
 namespace FastIo.EngineIO;
 
@@ -37,7 +36,7 @@ public static class EngineSessionId
         Span<byte> bytes = stackalloc byte[ByteLength];
         bytes[0] = (byte)shard;
         BinaryPrimitives.WriteUInt16BigEndian(bytes[1..], (ushort)node);
-        RandomNumberGenerator.Fill(bytes[RandomOffset..]);
+        RandomIdBytes.Fill(bytes[RandomOffset..]);
         return Base64Url.EncodeToString(bytes);
     }
 

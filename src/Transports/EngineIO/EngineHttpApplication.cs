@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 using FastIo.EngineIO;
 using FastIo.Transports.Cluster;
@@ -17,6 +18,9 @@ internal sealed partial class EngineHttpApplication
 {
     private static readonly byte[] s_ok = "ok"u8.ToArray();
     private static readonly byte[] s_noop = "6"u8.ToArray();
+
+    [ThreadStatic]
+    private static List<EnginePacket>? t_packets;
 
     private readonly EngineServer _engine;
     private readonly EngineOptions _options;
@@ -45,6 +49,8 @@ internal sealed partial class EngineHttpApplication
         path.StartsWith(_path, StringComparison.Ordinal) &&
         (path.Length == _path.Length || path[_path.Length] == '/');
 
+    // Not pooled: it stays pending for a WebSocket's whole life, and pooled boxes held that long cost S1 ~3 KB RSS per
+    // idle connection (bench/RESULTS.md 2026-11-25 "httppath").
     public async ValueTask HandleAsync(HttpContext context)
     {
         var request = context.Request;
@@ -157,6 +163,7 @@ internal sealed partial class EngineHttpApplication
         return _engine.Handshake(protocol, transport, info, supportsBinary, shard);
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask HandlePollAsync(HttpContext context, EngineSession session, ShardScheduler shard)
     {
         if (session.Transport is not PollingTransport polling)
@@ -223,7 +230,9 @@ internal sealed partial class EngineHttpApplication
                 return;
             }
 
-            var packets = new List<EnginePacket>();
+            // One list per thread, taken while in use: a POST's packets are handled before it returns.
+            var packets = t_packets ?? new List<EnginePacket>();
+            t_packets = null;
             var body = request.Body.Span;
             var ok = session.Protocol != 3 ? EngineCodec.TryDecodePayloadV4(body, packets)
                 : isBinary ? EngineCodec.TryDecodePayloadV3Binary(body, packets)
@@ -250,6 +259,8 @@ internal sealed partial class EngineHttpApplication
             // text/html, not text/plain, keeps some browsers from offering a download (engine.io GH-43).
             context.Response.Headers.Add("Cache-Control", "no-store");
             context.Response.SetBody(s_ok, "text/html");
+            packets.Clear();
+            t_packets = packets;
         }
         finally
         {
@@ -286,6 +297,8 @@ internal sealed partial class EngineHttpApplication
         {
             // Let the 101 leave before the OPEN packet, as it does from Node: clients that attach their message
             // listener only after the WebSocket 'open' event (the v3 suite does) miss a packet that arrives with it.
+            // (Sending both in one write for v4 saved a send per connect but measured ~3 KB more RSS per idle
+            // connection in S1, 4.8 -> 7.9 KB at the same heap: bench/RESULTS.md 2026-11-25 "httppath".)
             await shard.Yield();
             _engine.Handshake(protocol, transport, info!, supportsBinary: true, shard.Index);
             ticket?.End(); // the connection lives on for hours: the session counts by itself now

@@ -248,6 +248,11 @@ internal sealed class PollingTransport : EngineTransport
 
     private static PollResponse Encode(EngineSession session, ReadOnlySpan<EnginePacket> packets)
     {
+        if (session.Protocol != 3 && EncodeTextV4(packets) is { } text)
+        {
+            return new PollResponse(text, isBinary: false);
+        }
+
         var buffer = new ArrayBufferWriter<byte>(256);
         if (session.Protocol != 3)
         {
@@ -263,6 +268,41 @@ internal sealed class PollingTransport : EngineTransport
 
         EngineCodec.WritePayloadV3Text(buffer, packets);
         return new PollResponse(buffer.WrittenMemory, isBinary: false);
+    }
+
+    /// <summary>
+    /// The usual v4 payload, text packets only, into one array of the exact size (what WritePayloadV4 writes:
+    /// type digit and data per packet, 0x1E between them); null when a packet is binary. Saves the growable writer
+    /// and its 256-byte start per long-polling response.
+    /// </summary>
+    private static byte[]? EncodeTextV4(ReadOnlySpan<EnginePacket> packets)
+    {
+        var length = packets.Length - 1;
+        foreach (var packet in packets)
+        {
+            if (packet.IsBinary)
+            {
+                return null;
+            }
+
+            length += 1 + packet.Data.Length;
+        }
+
+        var body = new byte[length];
+        var at = 0;
+        for (var i = 0; i < packets.Length; i++)
+        {
+            if (i > 0)
+            {
+                body[at++] = EngineCodec.RecordSeparator;
+            }
+
+            body[at++] = (byte)('0' + (int)packets[i].Type);
+            packets[i].Data.Span.CopyTo(body.AsSpan(at));
+            at += packets[i].Data.Length;
+        }
+
+        return body;
     }
 
     private static bool OnlyNoops(ReadOnlySpan<EnginePacket> packets)

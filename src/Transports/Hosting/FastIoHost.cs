@@ -275,6 +275,9 @@ public sealed partial class FastIoHost : IAsyncDisposable, IDisposable
                 return;
             }
 
+            // Served from a thread-pool work item, not in place on the socket thread that accepted it (which would save
+            // that hop): connections set up in place measured 8.7 instead of 4.9 KB RSS per idle WebSocket connection
+            // in S1 at the same managed heap (bench/RESULTS.md 2026-11-25 "httppath").
             _ = Serve(connection, CancellationToken.None);
         }
     }
@@ -295,12 +298,15 @@ public sealed partial class FastIoHost : IAsyncDisposable, IDisposable
     private async Task ServeAsync(AcceptedConnection connection, long id, CancellationToken cancellationToken)
     {
         await Task.Yield(); // never run a connection on the accept loop's stack
+
         try
         {
             Task? protocol;
-            using (var linked = CancellationTokenSource.CreateLinkedTokenSource(_shutdown.Token, cancellationToken))
+
+            // A linked source only when there is something to link: the accept loop's connections listen to shutdown alone.
+            using (var linked = cancellationToken.CanBeCanceled ? CancellationTokenSource.CreateLinkedTokenSource(_shutdown.Token, cancellationToken) : null)
             {
-                protocol = await HttpConnection.RunAsync(connection.Transport, connection.RemoteEndPoint, _router, _options.Http, _logger, connection.Scheduler, linked.Token).ConfigureAwait(false);
+                protocol = await HttpConnection.RunAsync(connection.Transport, connection.RemoteEndPoint, _router, _options.Http, _logger, connection.Scheduler, linked?.Token ?? _shutdown.Token).ConfigureAwait(false);
             }
 
             // An upgraded connection handed off to its protocol (a WebSocket): only that task and this frame stay

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Net;
+using System.Runtime.CompilerServices;
 using FastIo.Transports.Sharding;
 using Microsoft.Extensions.Logging;
 
@@ -47,7 +48,7 @@ internal sealed class HttpConnection
     private long _deadline = NoDeadline;
     private volatile bool _shutdownRequested;
     private volatile bool _stopWatching;
-    private Task? _watcher;
+    private ValueTask? _watcher;
     private bool _upgraded;
     private ReadResult _heldRead;
     private bool _hasHeldRead;
@@ -107,7 +108,7 @@ internal sealed class HttpConnection
     /// </summary>
     internal async ValueTask<IDuplexPipe> AcceptUpgradeAsync(bool writeSwitchingProtocols)
     {
-        Task? watcher;
+        ValueTask? watcher;
         lock (_sync)
         {
             if (_upgraded)
@@ -121,9 +122,9 @@ internal sealed class HttpConnection
         }
 
         // The application is about to read the input itself: the watcher must let go of it first.
-        if (watcher is not null)
+        if (watcher is { } pendingWatcher)
         {
-            await StopWatcherAsync(watcher).ConfigureAwait(false);
+            await StopWatcherAsync(pendingWatcher).ConfigureAwait(false);
         }
 
         if (_hasHeldRead)
@@ -217,6 +218,7 @@ internal sealed class HttpConnection
         return _handedOff;
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> ReadHeadAsync(bool first)
     {
         var started = false;
@@ -284,6 +286,7 @@ internal sealed class HttpConnection
         }
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> ReadBodyAsync()
     {
         var length = _request.ContentLength;
@@ -383,6 +386,8 @@ internal sealed class HttpConnection
         return _shutdownRequested;
     }
 
+    // Not pooled: it stays pending for a WebSocket's whole life, and pooled boxes held that long cost S1 ~3 KB RSS per
+    // idle connection (bench/RESULTS.md 2026-11-25 "httppath").
     private async ValueTask<bool> RunApplicationAsync()
     {
         Exception? failure = null;
@@ -401,16 +406,16 @@ internal sealed class HttpConnection
             failure = ex;
         }
 
-        Task? watcher;
+        ValueTask? watcher;
         lock (_sync)
         {
             watcher = _watcher;
             _watcher = null;
         }
 
-        if (watcher is not null)
+        if (watcher is { } pendingWatcher)
         {
-            await StopWatcherAsync(watcher).ConfigureAwait(false);
+            await StopWatcherAsync(pendingWatcher).ConfigureAwait(false);
         }
 
         if (failure is not null)
@@ -479,11 +484,14 @@ internal sealed class HttpConnection
             }
 
             _stopWatching = false;
+#pragma warning disable CA2012 // consumed exactly once: whoever takes it out of _watcher (under _sync) awaits it
             _watcher = WatchInputAsync();
+#pragma warning restore CA2012
         }
     }
 
-    private async Task StopWatcherAsync(Task watcher)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask StopWatcherAsync(ValueTask watcher)
     {
         _stopWatching = true;
         if (!watcher.IsCompleted)
@@ -505,16 +513,27 @@ internal sealed class HttpConnection
     /// watching and keeps them for the request loop; a peer closing after that is noticed when the
     /// next request is read (browsers never pipeline, so this costs nothing in practice).
     /// </summary>
-    private async Task WatchInputAsync()
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask WatchInputAsync()
     {
-        // Never run inline in StartWatcher (under _sync, inside the handler's caller): a peer that is
-        // already gone would otherwise run the application's cancellation callbacks there.
-        await Task.Yield();
         try
         {
+            // The read is started here, inside StartWatcher: while it waits (the usual case: a long-polling GET whose
+            // client has nothing more to say) its continuation runs wherever the input's reader scheduler puts it — on
+            // the connection's shard — with no thread hop to get the watch going (a hop per long-polling GET cost S6
+            // a thread-pool wake-up and its spinning per ack).
+            var pending = _input.ReadAsync();
+            if (pending.IsCompleted)
+            {
+                // Bytes or the peer's end are already there. Never handle them inline in StartWatcher (under _sync,
+                // inside the handler's caller): a peer that is already gone would run the application's cancellation
+                // callbacks there.
+                await Task.Yield();
+            }
+
             while (true)
             {
-                var result = await _input.ReadAsync().ConfigureAwait(false);
+                var result = await pending.ConfigureAwait(false);
                 if (result.IsCompleted)
                 {
                     HoldRead(result);
@@ -530,6 +549,7 @@ internal sealed class HttpConnection
 
                 // A cancellation meant for the request loop (shutdown, heartbeat) on an empty buffer.
                 _input.AdvanceTo(result.Buffer.Start);
+                pending = _input.ReadAsync();
             }
         }
         catch (Exception ex)

@@ -56,6 +56,48 @@ internal sealed class HttpRequest
     public string? GetQuery(string name)
     {
         ArgumentNullException.ThrowIfNull(name);
+
+        // The parameters a request is asked for (sid, EIO, transport) are asked for again on the next request of a
+        // reused target (see TryReuseTarget): decoded once per target, not per request.
+        if (ReferenceEquals(QueryString, _lastQueryString))
+        {
+            if (_query0.Matches(name))
+            {
+                return _query0.Value;
+            }
+
+            if (_query1.Matches(name))
+            {
+                return _query1.Value;
+            }
+
+            if (_query2.Matches(name))
+            {
+                return _query2.Value;
+            }
+
+            var value = FindQuery(name);
+            if (_query0.Name is null)
+            {
+                _query0 = new QueryCacheEntry(name, value);
+            }
+            else if (_query1.Name is null)
+            {
+                _query1 = new QueryCacheEntry(name, value);
+            }
+            else if (_query2.Name is null)
+            {
+                _query2 = new QueryCacheEntry(name, value);
+            }
+
+            return value;
+        }
+
+        return FindQuery(name);
+    }
+
+    private string? FindQuery(string name)
+    {
         var rest = QueryString.AsSpan();
         while (!rest.IsEmpty)
         {
@@ -76,6 +118,41 @@ internal sealed class HttpRequest
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// A keep-alive connection often sends the same target again (a long-polling client without a cache-busting
+    /// parameter: every GET and POST of its session): the previous request's target, path and query strings, and the
+    /// query values decoded from them, are reused when the bytes are the same.
+    /// </summary>
+    private string _lastTarget = string.Empty;
+    private string _lastPath = string.Empty;
+    private string _lastQueryString = string.Empty;
+    private QueryCacheEntry _query0;
+    private QueryCacheEntry _query1;
+    private QueryCacheEntry _query2;
+
+    /// <summary>Sets the target, path and query of the previous request when <paramref name="target"/> is the same; false otherwise.</summary>
+    internal bool TryReuseTarget(ReadOnlySpan<byte> target)
+    {
+        if (target.Length != _lastTarget.Length || _lastTarget.Length == 0 || !Ascii.Equals(target, _lastTarget))
+        {
+            _query0 = _query1 = _query2 = default;
+            return false;
+        }
+
+        Target = _lastTarget;
+        Path = _lastPath;
+        QueryString = _lastQueryString;
+        return true;
+    }
+
+    /// <summary>Keeps the target just parsed for <see cref="TryReuseTarget"/>.</summary>
+    internal void RememberTarget()
+    {
+        _lastTarget = Target;
+        _lastPath = Path;
+        _lastQueryString = QueryString;
     }
 
     internal void Reset(EndPoint? remoteEndPoint)
@@ -155,6 +232,12 @@ internal sealed class HttpRequest
     };
 
     private static bool IsHex(char c) => char.IsAsciiHexDigit(c);
+
+    /// <summary>A decoded query parameter of the remembered target (names are the callers' own strings).</summary>
+    private readonly record struct QueryCacheEntry(string? Name, string? Value)
+    {
+        public bool Matches(string name) => Name is not null && (ReferenceEquals(Name, name) || Name == name);
+    }
 
     private static int HexValue(char c) => c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
 }

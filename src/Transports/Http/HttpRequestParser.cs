@@ -356,9 +356,20 @@ internal sealed class HttpRequestParser
         }
 
         SetMethod(method, request);
+        if (request.TryReuseTarget(target))
+        {
+            return HttpParseResult.Complete;
+        }
+
         var targetText = Encoding.ASCII.GetString(target);
         request.Target = targetText;
-        return SetPathAndQuery(targetText, request);
+        var result = SetPathAndQuery(targetText, request);
+        if (result.IsComplete)
+        {
+            request.RememberTarget();
+        }
+
+        return result;
     }
 
     private static void SetMethod(ReadOnlySpan<byte> method, HttpRequest request)

@@ -49,8 +49,18 @@ internal sealed class ConnectionScheduler : PipeScheduler
 
             if (ReferenceEquals(target, ThreadPool))
             {
-                // Not routed yet (the first request's head): parse it right here; the request then moves to its shard.
-                action(state);
+                // Not routed yet (the first request's head): parse it right here; the request then moves to its shard,
+                // entering it in place when it is idle.
+                ShardScheduler.BeginInlineEntry();
+                try
+                {
+                    action(state);
+                }
+                finally
+                {
+                    ShardScheduler.EndInlineEntry();
+                }
+
                 return;
             }
         }

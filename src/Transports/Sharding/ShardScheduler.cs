@@ -16,6 +16,14 @@ internal sealed partial class ShardScheduler : PipeScheduler, IThreadPoolWorkIte
     [ThreadStatic]
     private static ShardScheduler? t_current;
 
+    /// <summary>Set between <see cref="BeginInlineEntry"/> and <see cref="EndInlineEntry"/>.</summary>
+    [ThreadStatic]
+    private static bool t_inlineEntry;
+
+    /// <summary>The shard this thread entered in place during the current inline-entry region, if any.</summary>
+    [ThreadStatic]
+    private static ShardScheduler? t_entered;
+
     private readonly ConcurrentQueue<WorkItem> _queue = new();
     private readonly ILogger _logger;
     private int _scheduled; // 1 while a batch is queued to or running on the thread pool
@@ -83,6 +91,56 @@ internal sealed partial class ShardScheduler : PipeScheduler, IThreadPoolWorkIte
         Schedule(action, state);
     }
 
+    /// <summary>
+    /// Opens a region in which <see cref="SwitchTo"/> enters an idle shard's batch right on the calling thread instead
+    /// of scheduling the continuation: the socket thread that accepted a connection, or received the first request of
+    /// one not routed to a shard yet, then handles it in place, as it does every later request (a thread-pool hop
+    /// per new connection otherwise: a worker's wake-up and its spinning). Only for the socket layer's own callers,
+    /// which hold no lock and can run a whole batch; every call must be paired with <see cref="EndInlineEntry"/> in a
+    /// finally. No effect when the thread already runs a shard's batch.
+    /// </summary>
+    public static void BeginInlineEntry()
+    {
+        if (t_current is null)
+        {
+            t_inlineEntry = true;
+        }
+    }
+
+    /// <summary>
+    /// Closes the region of <see cref="BeginInlineEntry"/>: a shard entered in it runs what was queued meanwhile (work
+    /// its own code scheduled, or other threads) and is released.
+    /// </summary>
+    public static void EndInlineEntry()
+    {
+        t_inlineEntry = false;
+        if (t_entered is { } shard)
+        {
+            t_entered = null;
+            try
+            {
+                shard.RunBatch();
+            }
+            finally
+            {
+                t_current = null;
+            }
+        }
+    }
+
+    /// <summary>Takes this shard for the calling thread when an inline-entry region allows it and the shard is idle.</summary>
+    private bool TryEnterInline()
+    {
+        if (!t_inlineEntry || t_current is not null || Interlocked.CompareExchange(ref _scheduled, 1, 0) != 0)
+        {
+            return false;
+        }
+
+        t_current = this;
+        t_entered = this;
+        return true;
+    }
+
     void IThreadPoolWorkItem.Execute()
     {
         var previous = t_current;
@@ -137,7 +195,8 @@ internal sealed partial class ShardScheduler : PipeScheduler, IThreadPoolWorkIte
     /// <summary>The awaitable of <see cref="SwitchTo"/> and <see cref="Yield"/>.</summary>
     public readonly struct SwitchAwaitable(ShardScheduler scheduler, bool alwaysYield) : ICriticalNotifyCompletion
     {
-        public bool IsCompleted => !alwaysYield && scheduler.IsCurrent;
+        /// <summary>True when already in the shard, or when it could be entered in place (see <see cref="BeginInlineEntry"/>).</summary>
+        public bool IsCompleted => !alwaysYield && (scheduler.IsCurrent || scheduler.TryEnterInline());
 
         public SwitchAwaitable GetAwaiter() => this;
 

@@ -56,6 +56,16 @@ public class EngineSessionTests
     }
 
     [Test]
+    public void OpenPacketOfASidThatNeedsEscapingIsStillValidJson()
+    {
+        // FastIo's sids never need escaping (the open packet is then written by hand); any other goes through the JSON writer.
+        var open = _server.BuildOpenPacket("a\"b\\c", new FakeTransport());
+        using var json = System.Text.Json.JsonDocument.Parse(open);
+        Assert.That(json.RootElement.GetProperty("sid").GetString(), Is.EqualTo("a\"b\\c"));
+        Assert.That(json.RootElement.GetProperty("maxPayload").GetInt64(), Is.EqualTo(1_000_000));
+    }
+
+    [Test]
     public void WebSocketSessionsAnnounceNoUpgrades()
     {
         var transport = new FakeTransport();
