@@ -285,6 +285,10 @@ const scenarios = {
     if (kill) socket.io.engine.transport.ws._socket.destroy(); // the TCP connection dies, no close frame
     else socket.io.engine.close(); // the Engine.IO connection closes; the Manager is not told to stop
     const [reason] = await disconnected;
+    // The client hears of its own close at once, the server when the close packet (or the dropped connection)
+    // arrives. socket.io restores only a session it stored on disconnect, and a real client reconnects after a delay
+    // (reconnectionDelay); reconnecting at once could overtake the close on a loaded machine. Wait for the server.
+    await helper.emitWithAck("await-disconnect", first.id);
     await helper.emitWithAck("news-to", "recovery-room", "while you were away");
     socket.connect();
     await next(socket, "connect");

@@ -143,6 +143,7 @@ internal sealed partial class SocketIOInteropServer : IAsyncDisposable
                 io.To(m.Get<string>(0)!).Emit("news", m.Get<string>(1));
                 m.Ack();
             });
+            socket.On("await-disconnect", async m => m.Ack(await DisconnectReasonAsync(m.Get<string>(0)!)));
             AddRoomHandlers(io, socket);
         });
         io.Of("/a").OnConnection(Track);
