@@ -101,6 +101,25 @@ public class TimerWheelTests
     }
 
     [Test]
+    public void AWheelIdleForADayStillFiresOnTimeAndNeverEarly()
+    {
+        var time = new FakeTimeProvider();
+        using var wheel = new TimerWheel(time, TimeSpan.FromMilliseconds(10));
+        var first = new Probe();
+        wheel.Schedule(first, TimeSpan.FromMilliseconds(20));
+        time.Advance(TimeSpan.FromMilliseconds(20));
+        Assert.That(first.Fired, Is.EqualTo(1));
+
+        time.Advance(TimeSpan.FromDays(1)); // empty meanwhile: the next schedule skips the ticks slept through
+        var probe = new Probe();
+        wheel.Schedule(probe, TimeSpan.FromMilliseconds(50));
+        time.Advance(TimeSpan.FromMilliseconds(40));
+        Assert.That(probe.Fired, Is.Zero);
+        time.Advance(TimeSpan.FromMilliseconds(10));
+        Assert.That(probe.Fired, Is.EqualTo(1));
+    }
+
+    [Test]
     public void AnEarlierEntryRearmsTheTimer()
     {
         var time = new FakeTimeProvider();
