@@ -18,6 +18,7 @@ internal sealed partial class EngineHttpApplication
 {
     private static readonly byte[] s_ok = "ok"u8.ToArray();
     private static readonly byte[] s_noop = "6"u8.ToArray();
+    private static readonly byte[] s_noopV3 = "1:6"u8.ToArray(); // a v3 payload prefixes each packet with its length
 
     [ThreadStatic]
     private static List<EnginePacket>? t_packets;
@@ -93,7 +94,7 @@ internal sealed partial class EngineHttpApplication
                 {
                     // The GET that raced its client's close packet: released with a noop, as it would have been had it
                     // arrived first.
-                    context.Response.SetBody(s_noop, "text/plain; charset=UTF-8");
+                    context.Response.SetBody(Noop(protocol), "text/plain; charset=UTF-8");
                     return;
                 }
 
@@ -195,7 +196,7 @@ internal sealed partial class EngineHttpApplication
                 // The client went away (then nothing is written), or a newer GET replaced this relayed one (see
                 // PollingTransport.BeginPoll): a noop releases it, should its connection still be there.
                 context.Response.Headers.Add("Cache-Control", "no-store");
-                context.Response.SetBody(s_noop, "text/plain; charset=UTF-8");
+                context.Response.SetBody(Noop(polling.Session!.Protocol), "text/plain; charset=UTF-8");
                 return;
             }
         }
@@ -312,6 +313,8 @@ internal sealed partial class EngineHttpApplication
         // The receive loop owns the connection from here: the HTTP request and this chain of frames are let go.
         context.HandOff(connection.RunAsync(CancellationToken.None));
     }
+
+    private static byte[] Noop(int protocol) => protocol == 3 ? s_noopV3 : s_noop;
 
     private void Reject(HttpContext context, EngineErrorCode code, string? message, bool isUpgrade)
     {

@@ -134,4 +134,18 @@ public class EngineOptionsTests
         Assert.That(poll.Content.Headers.ContentType!.MediaType, Is.EqualTo("application/octet-stream"));
         Assert.That(await poll.Content.ReadAsByteArrayAsync(), Is.EqualTo(new byte[] { 1, 4, 0xFF, 4, 9, 8, 7 }));
     }
+
+    [Test]
+    public async Task V3CloseThatOvertakesItsGetReleasesItWithAV3Noop()
+    {
+        await using var server = await TestServer.StartAsync(o => o.Engine.AllowEIO3 = true);
+        using var http = Client(server);
+        var open = await http.GetStringAsync("/engine.io/?EIO=3&transport=polling&b64=1");
+        var sid = JsonDocument.Parse(open[(open.IndexOf(':', StringComparison.Ordinal) + 2)..]).RootElement.GetProperty("sid").GetString();
+
+        // The official v3 suite sends the GET and the close POST at once; the POST may be handled first.
+        Assert.That((await http.PostAsync($"/engine.io/?EIO=3&transport=polling&sid={sid}", new StringContent("1:1"))).StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        var poll = await http.GetAsync($"/engine.io/?EIO=3&transport=polling&sid={sid}");
+        Assert.That(await poll.Content.ReadAsStringAsync(), Is.EqualTo("1:6"), "a v3 payload, length-prefixed");
+    }
 }
