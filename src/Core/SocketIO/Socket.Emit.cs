@@ -5,7 +5,9 @@ namespace FastIo.SocketIO;
 /// <summary>Outgoing events and the acknowledgements they wait for.</summary>
 public sealed partial class Socket
 {
-    private readonly Dictionary<long, PendingAck> _pendingAcks = new();
+    // Created by the first emit that waits for an acknowledgement (most sockets never do one: an idle connection should
+    // cost little), never replaced, and its own lock.
+    private Dictionary<long, PendingAck>? _pendingAcks;
 
     /// <summary>Emits an event with one argument (an array stays one argument, unlike with the <c>params</c> overload).</summary>
     public bool Emit<T>(string eventName, T argument)
@@ -87,11 +89,16 @@ public sealed partial class Socket
     /// </summary>
     internal void RegisterAck(long ackId, PendingAck pending)
     {
-        lock (_pendingAcks)
+        // Published with a full fence, as OnClose sets the disconnected state with one before FailPendingAcks reads this
+        // field: either FailPendingAcks finds the dictionary, or the check below sees the socket disconnected.
+        var pendingAcks = Volatile.Read(ref _pendingAcks)
+            ?? Interlocked.CompareExchange(ref _pendingAcks, new Dictionary<long, PendingAck>(), null)
+            ?? _pendingAcks;
+        lock (pendingAcks)
         {
             if (Volatile.Read(ref _connected) != 2)
             {
-                _pendingAcks[ackId] = pending;
+                pendingAcks[ackId] = pending;
                 return;
             }
         }
@@ -102,9 +109,12 @@ public sealed partial class Socket
     /// <summary>Forgets a registration nobody waits for any more (a timed-out broadcast, an undelivered packet).</summary>
     internal void RemoveAck(long id)
     {
-        lock (_pendingAcks)
+        if (Volatile.Read(ref _pendingAcks) is { } pendingAcks)
         {
-            _pendingAcks.Remove(id);
+            lock (pendingAcks)
+            {
+                pendingAcks.Remove(id);
+            }
         }
     }
 
@@ -138,9 +148,14 @@ public sealed partial class Socket
     private void OnAckPacket(SocketPacket packet)
     {
         PendingAck? pending;
-        lock (_pendingAcks)
+        if (Volatile.Read(ref _pendingAcks) is not { } pendingAcks)
         {
-            if (!_pendingAcks.Remove(packet.AckId, out pending))
+            return; // nothing ever waited: ignored, as socket.io does
+        }
+
+        lock (pendingAcks)
+        {
+            if (!pendingAcks.Remove(packet.AckId, out pending))
             {
                 return; // unknown or already answered: ignored, as socket.io does
             }
@@ -159,15 +174,20 @@ public sealed partial class Socket
     private void FailPendingAcks(string reason)
     {
         PendingAck[] waiting;
-        lock (_pendingAcks)
+        if (Volatile.Read(ref _pendingAcks) is not { } pendingAcks)
         {
-            if (_pendingAcks.Count == 0)
+            return;
+        }
+
+        lock (pendingAcks)
+        {
+            if (pendingAcks.Count == 0)
             {
                 return;
             }
 
-            waiting = [.. _pendingAcks.Values];
-            _pendingAcks.Clear();
+            waiting = [.. pendingAcks.Values];
+            pendingAcks.Clear();
         }
 
         foreach (var pending in waiting)

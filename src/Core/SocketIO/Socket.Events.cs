@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Text.Json;
 using FastIo.SocketIO.Protocol;
 using Microsoft.Extensions.Logging;
@@ -7,9 +8,10 @@ namespace FastIo.SocketIO;
 /// <summary>Incoming events: handlers, catch-all listeners, socket middleware, and the life-cycle events.</summary>
 public sealed partial class Socket
 {
-    private readonly Lock _handlersLock = new();
-    // Each handler is a SocketEventHandler (reads the event in place) or a Func<SocketMessage, ValueTask> (gets a copy).
-    private Dictionary<string, Delegate[]> _handlers = new(StringComparer.Ordinal);
+    // The state of a SocketHandlerTable, replaced as a whole (compare-and-swap, no lock object per socket): dispatch
+    // reads it without a lock. Each handler is a SocketEventHandler (reads the event in place), an
+    // Action<SocketMessage> or a Func<SocketMessage, ValueTask> (both get a copy).
+    private object? _handlers;
     private Action<SocketMessage>[] _anyHandlers = [];
     private Action<string, object?[]>[] _anyOutgoingHandlers = [];
     private Func<SocketMessage, CancellationToken, ValueTask>[] _middlewares = [];
@@ -27,11 +29,7 @@ public sealed partial class Socket
     public Socket On(string eventName, Action<SocketMessage> handler)
     {
         ArgumentNullException.ThrowIfNull(handler);
-        return AddHandler(eventName, (Func<SocketMessage, ValueTask>)(message =>
-        {
-            handler(message);
-            return ValueTask.CompletedTask;
-        }));
+        return AddHandler(eventName, handler); // stored as it is: no wrapper delegate and closure per socket
     }
 
     /// <summary>Handles <paramref name="eventName"/> asynchronously; the next event of this socket does not wait for it.</summary>
@@ -76,23 +74,23 @@ public sealed partial class Socket
     /// <summary>Removes every handler of <paramref name="eventName"/>.</summary>
     public Socket Off(string eventName)
     {
-        lock (_handlersLock)
+        ArgumentNullException.ThrowIfNull(eventName);
+        while (true)
         {
-            var copy = new Dictionary<string, Delegate[]>(_handlers, StringComparer.Ordinal);
-            copy.Remove(eventName);
-            _handlers = copy;
+            var current = Volatile.Read(ref _handlers);
+            var updated = new SocketHandlerTable(current).Without(eventName).State;
+            if (ReferenceEquals(updated, current) || Interlocked.CompareExchange(ref _handlers, updated, current) == current)
+            {
+                return this;
+            }
         }
-
-        return this;
     }
 
     /// <summary>Sees every incoming event before its handlers.</summary>
     public Socket OnAny(Action<SocketMessage> handler)
     {
-        lock (_handlersLock)
-        {
-            _anyHandlers = [.. _anyHandlers, handler];
-        }
+        ArgumentNullException.ThrowIfNull(handler);
+        ImmutableInterlocked.Update(ref _anyHandlers, static (handlers, added) => [.. handlers, added], handler);
 
         return this;
     }
@@ -100,10 +98,7 @@ public sealed partial class Socket
     /// <summary>Removes every catch-all listener.</summary>
     public Socket OffAny()
     {
-        lock (_handlersLock)
-        {
-            _anyHandlers = [];
-        }
+        Volatile.Write(ref _anyHandlers, []);
 
         return this;
     }
@@ -111,10 +106,8 @@ public sealed partial class Socket
     /// <summary>Sees every event this socket emits (name and arguments), before it is sent.</summary>
     public Socket OnAnyOutgoing(Action<string, object?[]> handler)
     {
-        lock (_handlersLock)
-        {
-            _anyOutgoingHandlers = [.. _anyOutgoingHandlers, handler];
-        }
+        ArgumentNullException.ThrowIfNull(handler);
+        ImmutableInterlocked.Update(ref _anyOutgoingHandlers, static (handlers, added) => [.. handlers, added], handler);
 
         return this;
     }
@@ -125,10 +118,8 @@ public sealed partial class Socket
     /// </summary>
     public Socket Use(Func<SocketMessage, CancellationToken, ValueTask> middleware)
     {
-        lock (_handlersLock)
-        {
-            _middlewares = [.. _middlewares, middleware];
-        }
+        ArgumentNullException.ThrowIfNull(middleware);
+        ImmutableInterlocked.Update(ref _middlewares, static (middlewares, added) => [.. middlewares, added], middleware);
 
         return this;
     }
@@ -153,15 +144,16 @@ public sealed partial class Socket
     private Socket AddHandler(string eventName, Delegate handler)
     {
         ArgumentNullException.ThrowIfNull(eventName);
-        lock (_handlersLock)
+        while (true)
         {
-            // Copy on write: dispatch reads the map without a lock.
-            var copy = new Dictionary<string, Delegate[]>(_handlers, StringComparer.Ordinal);
-            copy[eventName] = copy.TryGetValue(eventName, out var existing) ? [.. existing, handler] : [handler];
-            _handlers = copy;
+            // Copy on write: dispatch reads the table without a lock.
+            var current = Volatile.Read(ref _handlers);
+            var updated = new SocketHandlerTable(current).With(eventName, handler).State;
+            if (Interlocked.CompareExchange(ref _handlers, updated, current) == current)
+            {
+                return this;
+            }
         }
-
-        return this;
     }
 
     /// <summary>
@@ -218,7 +210,7 @@ public sealed partial class Socket
     /// <summary>Dispatches an event that already has its heap copy (after asynchronous middleware).</summary>
     private void Dispatch(SocketMessage message)
     {
-        if (!_handlers.TryGetValue(message.EventName, out var handlers))
+        if (new SocketHandlerTable(Volatile.Read(ref _handlers)).Find(message.EventName) is not { } handlers)
         {
             return;
         }
@@ -228,28 +220,47 @@ public sealed partial class Socket
         Dispatch(new SocketEvent(ref state, this, json.Span, json, message.AckId, message.Attachments), handlers);
     }
 
-    private void Dispatch(in SocketEvent e, Delegate[] handlers)
+    /// <summary>Calls the handlers of one event name: a <see cref="Delegate"/>, or several as a <see cref="Delegate"/>[].</summary>
+    private void Dispatch(in SocketEvent e, object handlers)
     {
-        foreach (var handler in handlers)
+        if (handlers is Delegate[] several)
         {
-            try
+            foreach (var handler in several)
             {
-                if (handler is SocketEventHandler inPlace)
-                {
-                    inPlace(in e);
-                    continue;
-                }
+                Dispatch(in e, handler);
+            }
 
-                var pending = ((Func<SocketMessage, ValueTask>)handler)(e.ToMessage());
-                if (!pending.IsCompletedSuccessfully)
-                {
-                    _ = ObserveAsync(pending);
-                }
-            }
-            catch (Exception ex)
+            return;
+        }
+
+        Dispatch(in e, (Delegate)handlers);
+    }
+
+    private void Dispatch(in SocketEvent e, Delegate handler)
+    {
+        try
+        {
+            if (handler is SocketEventHandler inPlace)
             {
-                RaiseError(ex);
+                inPlace(in e);
+                return;
             }
+
+            if (handler is Action<SocketMessage> action)
+            {
+                action(e.ToMessage());
+                return;
+            }
+
+            var pending = ((Func<SocketMessage, ValueTask>)handler)(e.ToMessage());
+            if (!pending.IsCompletedSuccessfully)
+            {
+                _ = ObserveAsync(pending);
+            }
+        }
+        catch (Exception ex)
+        {
+            RaiseError(ex);
         }
     }
 
@@ -258,17 +269,17 @@ public sealed partial class Socket
     /// string of it: the name is unescaped into a stack buffer and looked up as characters. <paramref name="name"/> is
     /// the registered name string on a match.
     /// </summary>
-    private Delegate[]? FindHandlers(ReadOnlySpan<byte> json, out string? name)
+    private object? FindHandlers(ReadOnlySpan<byte> json, out string? name)
     {
         const int MaxStackName = 256;
-        var handlers = _handlers;
+        var handlers = new SocketHandlerTable(Volatile.Read(ref _handlers));
         var reader = new Utf8JsonReader(json);
         reader.Read();
         reader.Read(); // the parser already checked: a string or a number
         if (reader.HasValueSequence || reader.ValueSpan.Length > MaxStackName)
         {
             name = SocketEvent.ReadEventName(json);
-            return handlers.GetValueOrDefault(name);
+            return handlers.Find(name);
         }
 
         // Unescaped UTF-16 never takes more chars than the escaped UTF-8 took bytes.
@@ -276,14 +287,7 @@ public sealed partial class Socket
         int length = reader.TokenType == JsonTokenType.String
             ? reader.CopyString(chars)
             : System.Text.Encoding.UTF8.GetChars(reader.ValueSpan, chars);
-        if (handlers.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(chars[..length], out var key, out var found))
-        {
-            name = key;
-            return found;
-        }
-
-        name = null;
-        return null;
+        return handlers.Find(chars[..length], out name);
     }
 
     private async Task ObserveAsync(ValueTask pending)
