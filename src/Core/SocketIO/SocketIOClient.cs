@@ -16,8 +16,9 @@ internal sealed partial class SocketIOClient
 
     private readonly SocketIOServer _server;
     private readonly ISocketPacketDecoder _decoder;
-    private readonly Lock _sync = new();
-    private SocketsByNamespace _sockets; // under _sync
+    // The state below is guarded by this object's own monitor rather than a Lock object of its own: the client is
+    // internal and nothing else locks it, and a connection lives for hours mostly idle (40 B per idle connection, S1).
+    private SocketsByNamespace _sockets; // under lock (this)
     // Namespaces with a connect in progress; created for a connect and dropped when none is left, since a connected
     // client (hours, idle) would otherwise keep an empty set and its buckets.
     private HashSet<string>? _connecting;
@@ -68,7 +69,7 @@ internal sealed partial class SocketIOClient
     /// <summary>Connects to a namespace on the client's behalf (v3 clients are connected to <c>/</c> implicitly).</summary>
     public void Connect(string name, JsonElement auth)
     {
-        lock (_sync)
+        lock (this)
         {
             (_connecting ??= new HashSet<string>(StringComparer.Ordinal)).Add(name);
         }
@@ -88,7 +89,7 @@ internal sealed partial class SocketIOClient
     /// <summary>Publishes a socket whose namespace accepted it; false once the client is closed (the caller cleans up).</summary>
     public bool TryAddSocket(Socket socket)
     {
-        lock (_sync)
+        lock (this)
         {
             if (_closed)
             {
@@ -104,7 +105,7 @@ internal sealed partial class SocketIOClient
 
     public void Remove(Socket socket)
     {
-        lock (_sync)
+        lock (this)
         {
             _sockets.Remove(socket);
         }
@@ -175,7 +176,7 @@ internal sealed partial class SocketIOClient
     public void OnClose(string reason)
     {
         Socket[] sockets;
-        lock (_sync)
+        lock (this)
         {
             // Closed and snapshotted under one lock: a socket is either in this snapshot or refused by TryAddSocket.
             _closed = true;
@@ -203,7 +204,7 @@ internal sealed partial class SocketIOClient
     private void OnPacket(SocketPacket packet)
     {
         Socket? socket;
-        lock (_sync)
+        lock (this)
         {
             _sockets.TryGet(packet.Namespace, out socket);
         }
@@ -247,7 +248,7 @@ internal sealed partial class SocketIOClient
         const int MaxStackName = 256;
         if (nspUtf8.Length <= 1)
         {
-            lock (_sync)
+            lock (this)
             {
                 return _sockets.TryGet(MainNamespace, out var main) ? main : null;
             }
@@ -264,7 +265,7 @@ internal sealed partial class SocketIOClient
             return null;
         }
 
-        lock (_sync)
+        lock (this)
         {
             return _sockets.TryGet(chars[..length], out var socket) ? socket : null;
         }
@@ -288,7 +289,7 @@ internal sealed partial class SocketIOClient
 
     private bool IsConnecting(string name)
     {
-        lock (_sync)
+        lock (this)
         {
             return _connecting is { } connecting && connecting.Contains(name);
         }
@@ -296,7 +297,7 @@ internal sealed partial class SocketIOClient
 
     private void EndConnecting(string name)
     {
-        lock (_sync)
+        lock (this)
         {
             if (_connecting is { } connecting && connecting.Remove(name) && connecting.Count == 0)
             {
@@ -330,7 +331,7 @@ internal sealed partial class SocketIOClient
 
     private Socket[] Snapshot()
     {
-        lock (_sync)
+        lock (this)
         {
             return SnapshotLocked();
         }
@@ -352,7 +353,7 @@ internal sealed partial class SocketIOClient
     private void OnConnectTimeout()
     {
         bool none;
-        lock (_sync)
+        lock (this)
         {
             none = _sockets.Count == 0;
         }

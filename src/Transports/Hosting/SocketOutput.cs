@@ -29,7 +29,6 @@ internal sealed class SocketOutput : PipeWriter
     private const int MinimumBufferSize = 4096;
 
     private readonly SocketAcceptedConnection _connection;
-    private readonly Lock _sync = new();
     private byte[]? _buffer;
     private int _written;
     private bool _completed;
@@ -37,8 +36,10 @@ internal sealed class SocketOutput : PipeWriter
     private volatile bool _failed;
     private Exception? _failure;
 
-    // Under _sync: the pending asynchronous send (a flush's rest, or the last bytes of a completed writer), how it can
-    // be given up, whether the writer completed while it ran, and the end of sending for CloseAsync.
+    // Under lock (this): the pending asynchronous send (a flush's rest, or the last bytes of a completed writer), how it
+    // can be given up, whether the writer completed while it ran, and the end of sending for CloseAsync. The writer's
+    // own monitor rather than a Lock object of its own: 40 B less per idle connection (S1), and the writer is internal,
+    // so nothing else locks it.
     private CancellationTokenSource? _pendingSend;
     private bool _completedWhileSending;
     private bool _finishAfterSend;
@@ -59,7 +60,7 @@ internal sealed class SocketOutput : PipeWriter
     {
         get
         {
-            lock (_sync)
+            lock (this)
             {
                 return _finishedCleanly;
             }
@@ -73,7 +74,7 @@ internal sealed class SocketOutput : PipeWriter
     /// <summary>Completes when sending has ended: the writer completed and its bytes and FIN were sent, or the output failed.</summary>
     internal Task WhenFinished()
     {
-        lock (_sync)
+        lock (this)
         {
             return _finished ? Task.CompletedTask
                 : (_finishedSignal ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
@@ -86,7 +87,7 @@ internal sealed class SocketOutput : PipeWriter
     /// </summary>
     internal void Abandon()
     {
-        lock (_sync)
+        lock (this)
         {
             _pendingSend?.Cancel();
             _failed = true;
@@ -110,7 +111,7 @@ internal sealed class SocketOutput : PipeWriter
 
     public override void CancelPendingFlush()
     {
-        lock (_sync)
+        lock (this)
         {
             if (_pendingSend is { } pending)
             {
@@ -162,7 +163,7 @@ internal sealed class SocketOutput : PipeWriter
 
     public override void Complete(Exception? exception = null)
     {
-        lock (_sync)
+        lock (this)
         {
             if (_completed)
             {
@@ -245,7 +246,7 @@ internal sealed class SocketOutput : PipeWriter
         ReleaseBuffer();
         bool completed;
         bool finish;
-        lock (_sync)
+        lock (this)
         {
             completed = _completedWhileSending;
             finish = _finishAfterSend;
@@ -299,7 +300,7 @@ internal sealed class SocketOutput : PipeWriter
         registration = cancellationToken.CanBeCanceled
             ? cancellationToken.UnsafeRegister(static s => ((CancellationTokenSource)s!).Cancel(), pending)
             : default;
-        lock (_sync)
+        lock (this)
         {
             _pendingSend = pending;
             if (_failed || Interlocked.Exchange(ref _cancelNextFlush, 0) != 0)
@@ -313,7 +314,7 @@ internal sealed class SocketOutput : PipeWriter
 
     private void EndPendingSend(CancellationTokenSource pending)
     {
-        lock (_sync)
+        lock (this)
         {
             _pendingSend = null;
         }
@@ -384,7 +385,7 @@ internal sealed class SocketOutput : PipeWriter
 
     private void Finish(bool cleanly)
     {
-        lock (_sync)
+        lock (this)
         {
             FinishLocked(cleanly);
         }
