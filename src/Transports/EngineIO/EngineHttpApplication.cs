@@ -288,7 +288,16 @@ internal sealed partial class EngineHttpApplication
         response.Headers.Add("Upgrade", "websocket");
         response.Headers.Add("Connection", "Upgrade");
         response.Headers.Add("Sec-WebSocket-Accept", accept);
-        var pipe = await context.AcceptUpgradeAsync().ConfigureAwait(false);
+        // A new v4 session's 101 leaves together with its OPEN packet, in one send: the handshake below queues the
+        // packet, and the connection's first drain flushes both (S2: one send syscall and one shard hop fewer per
+        // connect). v3 keeps them apart, as Node's timing does: clients that attach their message listener only after
+        // the WebSocket 'open' event (the v3 suite does) miss a packet that arrives with the 101. The v4 and v5 suites
+        // buffer events from the start, as engine.io-client does by attaching its listeners before the socket opens.
+        // (This was undone once for ~3 KB more RSS per idle connection in S1; that turned out to be the GC's
+        // compact-or-sweep choice, which moves S1's RSS by 1-3 KB at the same heap with or without it:
+        // bench/RESULTS.md 2026-11-26 "s1".)
+        var together = session is null && protocol != 3;
+        var pipe = await context.AcceptUpgradeAsync(flush: !together).ConfigureAwait(false);
         await shard.SwitchTo();
 
         var transport = new WebSocketTransport(protocol);
@@ -296,11 +305,11 @@ internal sealed partial class EngineHttpApplication
         transport.Attach(connection);
         if (session is null)
         {
-            // Let the 101 leave before the OPEN packet, as it does from Node: clients that attach their message
-            // listener only after the WebSocket 'open' event (the v3 suite does) miss a packet that arrives with it.
-            // (Sending both in one write for v4 saved a send per connect but measured ~3 KB more RSS per idle
-            // connection in S1, 4.8 -> 7.9 KB at the same heap: bench/RESULTS.md 2026-11-25 "httppath".)
-            await shard.Yield();
+            if (!together)
+            {
+                await shard.Yield(); // let the 101 leave first (see above)
+            }
+
             _engine.Handshake(protocol, transport, info!, supportsBinary: true, shard.Index);
             ticket?.End(); // the connection lives on for hours: the session counts by itself now
         }

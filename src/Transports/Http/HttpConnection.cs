@@ -105,8 +105,9 @@ internal sealed class HttpConnection
     /// <summary>
     /// Implements <see cref="HttpContext.AcceptUpgradeAsync"/> (<paramref name="writeSwitchingProtocols"/> true) and
     /// <see cref="HttpContext.DetachAsync"/> (false: the application writes whatever the peer gets next).
+    /// <paramref name="flush"/> false leaves the 101 unflushed, to leave with the protocol's first bytes.
     /// </summary>
-    internal async ValueTask<IDuplexPipe> AcceptUpgradeAsync(bool writeSwitchingProtocols)
+    internal async ValueTask<IDuplexPipe> AcceptUpgradeAsync(bool writeSwitchingProtocols, bool flush = true)
     {
         ValueTask? watcher;
         lock (_sync)
@@ -144,7 +145,10 @@ internal sealed class HttpConnection
         if (writeSwitchingProtocols)
         {
             HttpResponseWriter.WriteSwitchingProtocols(_output, _response.Headers);
-            await _output.FlushAsync().ConfigureAwait(false);
+            if (flush)
+            {
+                await _output.FlushAsync().ConfigureAwait(false);
+            }
         }
 
         // The connection belongs to the other protocol for the rest of its life (hours, for a WebSocket): let the

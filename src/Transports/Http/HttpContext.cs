@@ -54,7 +54,11 @@ internal sealed class HttpContext
     /// the request head are still readable from the returned pipe's Input. May be called at most once,
     /// from within HandleAsync; when HandleAsync returns, the connection is closed.
     /// </summary>
-    public ValueTask<IDuplexPipe> AcceptUpgradeAsync() => _connection.AcceptUpgradeAsync(writeSwitchingProtocols: true);
+    /// <param name="flush">
+    /// False leaves the 101 in the output buffer, to leave with whatever the caller's protocol writes and flushes first
+    /// (one send instead of two); the caller must then write and flush promptly.
+    /// </param>
+    public ValueTask<IDuplexPipe> AcceptUpgradeAsync(bool flush = true) => _connection.AcceptUpgradeAsync(writeSwitchingProtocols: true, flush);
 
     /// <summary>
     /// Takes the raw connection over without writing any response: the caller relays another server's answer (a
