@@ -1,11 +1,9 @@
-using System.IO.Pipelines;
 using System.Net.Sockets;
-using System.Runtime.CompilerServices;
 using FastIo.Transports.Sharding;
 
 namespace FastIo.Transports.Hosting;
 
-/// <summary>The receive loop: socket → input pipe.</summary>
+/// <summary>The receive loop: socket → input.</summary>
 /// <remarks>
 /// Written as callbacks rather than an async method: a connection waiting for bytes then holds only its
 /// <see cref="SocketReceiver"/>, not an async state machine box as well (S1, bench/RESULTS.md 2026-11-25: the
@@ -24,15 +22,7 @@ internal sealed partial class SocketAcceptedConnection
     private static readonly bool s_inlineProcessing =
         Environment.GetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS") == "1";
 
-    /// <summary>
-    /// The least a receive asks the pipe for; the pipe hands out whole blocks (4 KiB by default), so this only
-    /// keeps a nearly full block from being used for a tiny receive.
-    /// </summary>
-    private const int MinimumReceiveSize = 2048;
-
     private SocketReceiver? _receiver;
-    private ConfiguredValueTaskAwaitable<FlushResult>.ConfiguredValueTaskAwaiter _flushing;
-    private Action? _onFlushed;
     private int _inputCompleted;
     private volatile bool _peerFinished;
 
@@ -80,9 +70,9 @@ internal sealed partial class SocketAcceptedConnection
     }
 
     /// <summary>
-    /// The socket is readable (or has a FIN or an error): receive what is there and flush it. True to wait for the
-    /// next bytes; false when the input ended or a flush is held up by the application's unread bytes (the pipe's
-    /// pause threshold: that is the backpressure, and <see cref="OnFlushed"/> resumes).
+    /// The socket is readable (or has a FIN or an error): receive what is there into a block of its own and hand it to
+    /// the input. True to wait for the next bytes; false when the input ended or the application is behind (the
+    /// input's pause threshold: that is the backpressure, and <see cref="ISocketInputOwner.ResumeReceiving"/> resumes).
     /// </summary>
     private bool ReceiveReady()
     {
@@ -93,79 +83,68 @@ internal sealed partial class SocketAcceptedConnection
             return false;
         }
 
-        var writer = _input.Writer;
-        var memory = writer.GetMemory(MinimumReceiveSize);
-        var received = _socket.Receive(memory.Span, SocketFlags.None, out var socketError);
-        if (socketError == SocketError.WouldBlock)
+        var segment = _input.RentSegment();
+        int received;
+        SocketError socketError;
+        try
         {
-            writer.Advance(0); // spurious readiness: nothing to read after all
-            return true;
+            received = _socket.Receive(segment.Writable.Span, SocketFlags.None, out socketError);
+        }
+        catch
+        {
+            SocketInput.ReturnSegment(segment);
+            throw;
         }
 
-        if (socketError != SocketError.Success)
+        if (received <= 0 || socketError != SocketError.Success)
         {
-            CompleteInput(socketError);
-            return false;
-        }
+            SocketInput.ReturnSegment(segment);
+            if (socketError == SocketError.WouldBlock)
+            {
+                return true; // spurious readiness: nothing to read after all
+            }
 
-        if (received == 0)
-        {
+            if (socketError != SocketError.Success)
+            {
+                CompleteInput(socketError);
+                return false;
+            }
+
             _peerFinished = true;
             CompleteInput(error: null); // the peer's FIN: it sends nothing more (it may still read what we send)
             return false;
         }
 
-        writer.Advance(received);
         if (s_inlineProcessing)
         {
             ConnectionScheduler.BeginInlineFlush();
         }
 
-#pragma warning disable CA2012 // consumed exactly once: GetResult here or in OnFlushed
-        var flush = writer.FlushAsync().ConfigureAwait(false).GetAwaiter();
-#pragma warning restore CA2012
-        ConnectionScheduler.EndInlineFlush();
-        if (flush.IsCompleted)
-        {
-            return Flushed(flush.GetResult());
-        }
-
-        _flushing = flush;
-        flush.UnsafeOnCompleted(_onFlushed ??= OnFlushed);
-        return false;
-    }
-
-    private void OnFlushed()
-    {
+        SocketInput.AppendResult appended;
         try
         {
-            var flush = _flushing;
-            _flushing = default;
-            if (!Flushed(flush.GetResult()))
-            {
-                return;
-            }
+            appended = _input.Append(segment, received);
         }
-        catch (Exception e)
+        finally
         {
-            CompleteInput(ToPipeError(e));
-            return;
+            ConnectionScheduler.EndInlineFlush();
         }
 
-        ReceiveLoop();
+        switch (appended)
+        {
+            case SocketInput.AppendResult.Continue:
+                return true;
+            case SocketInput.AppendResult.Paused:
+                return false;
+            default:
+                CompleteInput(error: null); // the application stopped reading
+                return false;
+        }
     }
 
-    /// <summary>False when the application stopped reading or the connection is being closed.</summary>
-    private bool Flushed(FlushResult flush)
-    {
-        if (flush.IsCompleted || flush.IsCanceled)
-        {
-            CompleteInput(error: null);
-            return false;
-        }
-
-        return true;
-    }
+    /// <summary>The application caught up after a pause: receive again, from a thread-pool thread (not the reader's stack).</summary>
+    void ISocketInputOwner.ResumeReceiving() =>
+        ThreadPool.UnsafeQueueUserWorkItem(static connection => connection.ReceiveLoop(), this, preferLocal: false);
 
     /// <summary>A reset is an ordinary end of input for the application, other errors are its error.</summary>
     private void CompleteInput(SocketError error) => CompleteInput(IsConnectionGone(error)
@@ -176,7 +155,7 @@ internal sealed partial class SocketAcceptedConnection
     {
         if (Interlocked.Exchange(ref _inputCompleted, 1) == 0)
         {
-            _input.Writer.Complete(error);
+            _input.CompleteWriter(error);
         }
     }
 }

@@ -20,7 +20,7 @@ namespace FastIo.Transports.Hosting;
 /// and exposed no "send side finished" signal (closing polled its byte counter every millisecond).
 /// </remarks>
 [SuppressMessage("Design", "CA1001", Justification = "The receiver is disposed by CloseAsync, the connection's end of life.")]
-internal sealed partial class SocketAcceptedConnection : AcceptedConnection, IDuplexPipe
+internal sealed partial class SocketAcceptedConnection : AcceptedConnection, IDuplexPipe, ISocketInputOwner
 {
     /// <summary>How long a closing connection may take to hand its last bytes to the kernel.</summary>
     private static readonly TimeSpan s_drainTimeout = TimeSpan.FromSeconds(2);
@@ -29,23 +29,23 @@ internal sealed partial class SocketAcceptedConnection : AcceptedConnection, IDu
     private static readonly TimeSpan s_lingerTimeout = TimeSpan.FromSeconds(2);
 
     private readonly Socket _socket;
-    private readonly Pipe _input;
+    private readonly SocketInput _input;
     private readonly SocketOutput _output;
     private readonly ConnectionScheduler? _scheduler;
 
     /// <param name="socket">A connected stream socket; this connection owns it from now on.</param>
     /// <param name="input">
-    /// Options of the pipe the receive loop writes into; its reader scheduler is where the application's reads
-    /// resume (the caller chooses, e.g. per shard).
+    /// The input's pool, block size and backpressure thresholds; its reader scheduler is where the application's reads
+    /// resume unless <paramref name="scheduler"/> is given.
     /// </param>
     /// <param name="remoteEndPoint">The peer, read once at accept.</param>
-    /// <param name="scheduler">When <paramref name="input"/>'s reader scheduler is one, so that the host can retarget it to a shard.</param>
+    /// <param name="scheduler">Where the application's reads resume instead, retargeted by the host to a shard.</param>
     public SocketAcceptedConnection(Socket socket, PipeOptions input, EndPoint? remoteEndPoint, ConnectionScheduler? scheduler = null)
     {
         ArgumentNullException.ThrowIfNull(socket);
         ArgumentNullException.ThrowIfNull(input);
         _socket = socket;
-        _input = new Pipe(input);
+        _input = new SocketInput(this, input, scheduler);
         _output = new SocketOutput(this);
         RemoteEndPoint = remoteEndPoint;
         _scheduler = scheduler;
@@ -58,13 +58,16 @@ internal sealed partial class SocketAcceptedConnection : AcceptedConnection, IDu
     public override ConnectionScheduler? Scheduler => _scheduler;
 
     /// <summary>What the peer sent; completed at the peer's FIN (or a reset, which is an ordinary end too).</summary>
-    public PipeReader Input => _input.Reader;
+    public PipeReader Input => _input;
 
     /// <summary>What goes to the peer, sent on each flush; complete it to have the rest sent and a FIN follow.</summary>
     public PipeWriter Output => _output;
 
     /// <summary>Ends when everything the application wrote was handed to the kernel and the FIN sent (or the send side failed).</summary>
     internal Task Sending => _output.WhenFinished();
+
+    /// <summary>Whether the input holds a block (none while idle: everything received was consumed).</summary>
+    internal bool InputHoldsBuffer => _input.HoldsBuffer;
 
     /// <summary>Whether the output holds a buffer (none while idle).</summary>
     internal bool OutputHoldsBuffer => _output.HoldsBuffer;
@@ -109,7 +112,10 @@ internal sealed partial class SocketAcceptedConnection : AcceptedConnection, IDu
         }
 
         _socket.Dispose();
-        _input.Writer.CancelPendingFlush(); // a receive loop held up by an application that stopped reading
+        if (_input.TryTakePausedWriter())
+        {
+            CompleteInput(error: null); // a receive loop held up by an application that stopped reading
+        }
         _receiver?.Dispose(); // deferred by the runtime until a pending receive has completed
     }
 

@@ -88,24 +88,16 @@ internal sealed class SocketConnectionListener : IConnectionListener
     }
 
     /// <summary>
-    /// Wraps an accepted socket whose input's reader scheduler follows the shard of the session being served (a
-    /// <see cref="ConnectionScheduler"/> of its own); the input pipe otherwise takes <paramref name="options"/>' pool
-    /// and thresholds.
+    /// Wraps an accepted socket whose input's reads resume on the shard of the session being served (a
+    /// <see cref="ConnectionScheduler"/> of its own); the input otherwise takes <paramref name="options"/>' pool and
+    /// thresholds (shared by every connection: nothing per connection but the scheduler).
     /// </summary>
-    internal static SocketAcceptedConnection Wrap(Socket socket, PipeOptions options)
-    {
-        var scheduler = new ConnectionScheduler();
-        var input = new PipeOptions(
-            options.Pool, scheduler, options.WriterScheduler, options.PauseWriterThreshold, options.ResumeWriterThreshold,
-            options.MinimumSegmentSize, useSynchronizationContext: false);
-        return Wrap(socket, input, scheduler);
-    }
+    internal static SocketAcceptedConnection Wrap(Socket socket, PipeOptions options) => Wrap(socket, options, new ConnectionScheduler());
 
     /// <summary>
-    /// Wraps an accepted socket and starts its receive loop. The input pipe's options are the caller's, per
-    /// connection: <paramref name="input"/>'s reader scheduler is where the application's reads resume (pass it as
-    /// <paramref name="scheduler"/> too when it is a <see cref="ConnectionScheduler"/>). The output sends on the
-    /// application's flush and has no options.
+    /// Wraps an accepted socket and starts its receive loop. The input takes <paramref name="input"/>'s pool, block size
+    /// and thresholds; the application's reads resume on <paramref name="scheduler"/>, or on <paramref name="input"/>'s
+    /// reader scheduler without one. The output sends on the application's flush and has no options.
     /// </summary>
     internal static SocketAcceptedConnection Wrap(Socket socket, PipeOptions input, ConnectionScheduler? scheduler = null)
     {
