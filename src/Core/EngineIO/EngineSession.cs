@@ -64,8 +64,12 @@ public sealed partial class EngineSession
     /// <summary>v3 polling clients that did not ask for base64 (<c>b64</c>) get binary payloads.</summary>
     internal bool SupportsBinary { get; }
 
-    /// <summary>The lock of the session's state, shared with its transports.</summary>
-    internal Lock SyncRoot { get; } = new();
+    /// <summary>The lock of the session's state, shared with its transports (a monitor: re-entrant).</summary>
+    /// <remarks>
+    /// The monitor of the session's private write buffer, which lives as long as the session and never leaves it,
+    /// rather than a Lock object of its own: 40 B less per idle connection (S1, bench/RESULTS.md 2026-11-26 "s1").
+    /// </remarks>
+    internal object SyncRoot => _writeBuffer;
 
     internal EngineTransport Transport => _transport;
 
@@ -395,7 +399,7 @@ public sealed partial class EngineSession
             // On the session's own shard, after the current work item: never under the lock, never on the timer wheel.
             dispatch(Shard, static s => ((EngineSession)s!).NotifyClosed(), this);
         }
-        else if (SyncRoot.IsHeldByCurrentThread)
+        else if (Monitor.IsEntered(SyncRoot))
         {
             // Closed from inside a transport call that holds the lock: the application must not run under it,
             // where a handler that touches other sessions could deadlock against them.

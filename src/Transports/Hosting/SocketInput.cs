@@ -35,10 +35,7 @@ internal sealed class SocketInput : PipeReader, IValueTaskSource<ReadResult>
 
     private readonly ISocketInputOwner _owner;
     private readonly PipeScheduler _scheduler;
-    private readonly MemoryPool<byte>? _pool; // null: blocks are arrays from ArrayPool<byte>.Shared
-    private readonly int _blockSize;
-    private readonly long _pauseThreshold;
-    private readonly long _resumeThreshold;
+    private readonly PipeOptions _options; // shared by the listener's connections: pool, block size, thresholds
 
     // Everything below is guarded by lock (this): the receive loop appends and completes, the reader reads and advances.
     private Segment? _head;
@@ -70,11 +67,20 @@ internal sealed class SocketInput : PipeReader, IValueTaskSource<ReadResult>
         ArgumentNullException.ThrowIfNull(options);
         _owner = owner;
         _scheduler = scheduler ?? options.ReaderScheduler;
-        _pool = ReferenceEquals(options.Pool, MemoryPool<byte>.Shared) ? null : options.Pool;
-        _blockSize = Math.Max(_pool is { MaxBufferSize: > 0 } ? Math.Min(options.MinimumSegmentSize, _pool.MaxBufferSize) : options.MinimumSegmentSize, 1);
-        _pauseThreshold = options.PauseWriterThreshold <= 0 ? long.MaxValue : options.PauseWriterThreshold;
-        _resumeThreshold = Math.Min(options.ResumeWriterThreshold, _pauseThreshold);
+        _options = options;
     }
+
+    /// <summary>The options' pool, or null for arrays from <see cref="ArrayPool{T}.Shared"/> (what a pipe does with the shared pool).</summary>
+    private MemoryPool<byte>? Pool => ReferenceEquals(_options.Pool, MemoryPool<byte>.Shared) ? null : _options.Pool;
+
+    /// <summary>The options' minimum segment size, no larger than the pool's blocks.</summary>
+    private int BlockSize => Math.Max(Pool is { MaxBufferSize: > 0 } pool ? Math.Min(_options.MinimumSegmentSize, pool.MaxBufferSize) : _options.MinimumSegmentSize, 1);
+
+    /// <summary>Unconsumed bytes at which the receive loop pauses (0 in the options: never).</summary>
+    private long PauseThreshold => _options.PauseWriterThreshold <= 0 ? long.MaxValue : _options.PauseWriterThreshold;
+
+    /// <summary>Unconsumed bytes under which a paused receive loop resumes.</summary>
+    private long ResumeThreshold => Math.Min(_options.ResumeWriterThreshold, PauseThreshold);
 
     /// <summary>What <see cref="Append"/> tells the receive loop.</summary>
     internal enum AppendResult
@@ -113,7 +119,7 @@ internal sealed class SocketInput : PipeReader, IValueTaskSource<ReadResult>
             segment = new Segment();
         }
 
-        segment.Rent(_pool, _blockSize);
+        segment.Rent(Pool, BlockSize);
         return segment;
     }
 
@@ -164,7 +170,7 @@ internal sealed class SocketInput : PipeReader, IValueTaskSource<ReadResult>
             _buffered += count;
             _examinedEverything = false;
             result = AppendResult.Continue;
-            if (_buffered >= _pauseThreshold)
+            if (_buffered >= PauseThreshold)
             {
                 _writerPaused = true;
                 result = AppendResult.Paused;
@@ -290,7 +296,7 @@ internal sealed class SocketInput : PipeReader, IValueTaskSource<ReadResult>
                 _examinedEverything = _tail is not null && examined.GetObject() == _tail && examined.GetInteger() == _tail.Memory.Length;
             }
 
-            resume = _writerPaused && _buffered < _resumeThreshold && !_readerCompleted;
+            resume = _writerPaused && _buffered < ResumeThreshold && !_readerCompleted;
             if (resume)
             {
                 _writerPaused = false;
