@@ -19,9 +19,10 @@ namespace FastIo.Transports.Hosting;
 public sealed partial class FastIoHost : IAsyncDisposable, IDisposable
 {
     /// <summary>
-    /// The template of each accepted socket's input pipe (pool and thresholds; the reader scheduler is the connection's
-    /// own, following its session's shard: <see cref="SocketConnectionListener.Wrap(Socket, PipeOptions)"/>). The
-    /// output has no pipe: it sends on the application's flush, on the flushing thread (<see cref="SocketOutput"/>).
+    /// The options of each accepted socket's input (<see cref="SocketInput"/>: pool, block size and thresholds, shared;
+    /// the reader scheduler is the connection's own, following its session's shard:
+    /// <see cref="SocketConnectionListener.Wrap(Socket, PipeOptions)"/>). Neither side is a pipe: the
+    /// output: it sends on the application's flush, on the flushing thread (<see cref="SocketOutput"/>).
     /// </summary>
     private static readonly PipeOptions s_socketInput = new(useSynchronizationContext: false);
 

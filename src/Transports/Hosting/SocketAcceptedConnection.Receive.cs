@@ -29,8 +29,8 @@ internal sealed partial class SocketAcceptedConnection
     /// <summary>
     /// Waits with a zero-byte receive until the socket is readable, so that an idle connection holds no buffer
     /// (performance.md: 1.8 KB per idle connection for such a loop against ~6 KB with a pending 4 KiB read); only
-    /// then takes memory from the input pipe and receives into it synchronously (the socket is non-blocking).
-    /// Runs until a wait or a flush is pending, or the input ended.
+    /// then rents a block and receives into it synchronously (the socket is non-blocking), for the input.
+    /// Runs until a wait is pending, the application is behind (backpressure), or the input ended.
     /// </summary>
     private void ReceiveLoop()
     {

@@ -7,7 +7,7 @@ using FastIo.Transports.Sharding;
 namespace FastIo.Transports.Hosting;
 
 /// <summary>
-/// An accepted socket as a duplex pipe: a receive loop writes what arrives into the input pipe; the output
+/// An accepted socket as a duplex pipe: a receive loop hands what arrives to the input (<see cref="SocketInput"/>); the output
 /// (<see cref="SocketOutput"/>) sends what the application flushes, on the flushing thread. This file is the
 /// connection's shape and its close; SocketAcceptedConnection.Receive.cs is the receive loop,
 /// SocketAcceptedConnection.Send.cs the send side's socket calls.

@@ -3,7 +3,7 @@ using System.IO.Pipelines;
 namespace FastIo.Transports.Sharding;
 
 /// <summary>
-/// The reader scheduler of one connection's input pipe, retargeted to the shard of the session the connection
+/// The reader scheduler of one connection's input, retargeted to the shard of the session the connection
 /// serves at the moment. A keep-alive connection carries requests of sessions on different shards, so the target
 /// moves with each request; after a WebSocket upgrade it stays on the session's shard, and every frame's processing
 /// then starts there without a hop.
@@ -16,7 +16,7 @@ internal sealed class ConnectionScheduler : PipeScheduler
 
     private PipeScheduler _target = ThreadPool;
 
-    /// <summary>Where the pipe's continuations run: the thread pool until a request names its shard.</summary>
+    /// <summary>Where the input's read continuations run: the thread pool until a request names its shard.</summary>
     public PipeScheduler Target
     {
         get => Volatile.Read(ref _target);
@@ -25,7 +25,7 @@ internal sealed class ConnectionScheduler : PipeScheduler
 
     /// <summary>
     /// Lets the next continuation this thread schedules on a connection's input run inline: call it right before the
-    /// receive loop's <c>FlushAsync</c> (whose synchronous part schedules the reader) and
+    /// receive loop hands a receive to the input (which schedules the waiting reader) and
     /// <see cref="EndInlineFlush"/> right after. The socket thread then parses, runs handlers and drains sends itself
     /// (as the shard's batch) instead of handing every message to another thread.
     /// </summary>
