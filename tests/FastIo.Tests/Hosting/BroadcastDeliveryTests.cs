@@ -61,14 +61,7 @@ public sealed partial class BroadcastDeliveryTests
     private static async Task RunAsync()
     {
         var io = new SocketIOServer();
-        var options = new FastIoHostOptions
-        {
-            Shards = 2,
-            Engine = new EngineOptions { PingInterval = TimeSpan.FromHours(1), PingTimeout = TimeSpan.FromHours(1) },
-        };
-        options.Endpoints.Add(new IPEndPoint(IPAddress.Loopback, 0));
-        await using var host = new FastIoHost(options, io);
-        await host.StartAsync();
+        await using var host = await QuietLoopbackHost.StartAsync(io, shards: 2);
         int port = ((IPEndPoint)host.ListeningEndpoints[0]).Port;
 
         // Who survives, and what happens to the others while the broadcasts run.

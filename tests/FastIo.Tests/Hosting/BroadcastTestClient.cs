@@ -144,7 +144,7 @@ internal sealed class BroadcastTestClient : IAsyncDisposable
         {
             await _receiving;
         }
-        catch (Exception e) when (e is OperationCanceledException or WebSocketException or HttpRequestException or IOException)
+        catch (Exception e) when (e is OperationCanceledException or WebSocketException or HttpRequestException or IOException or ObjectDisposedException)
         {
             // Killed.
         }
@@ -203,9 +203,9 @@ internal sealed class BroadcastTestClient : IAsyncDisposable
                 }
             }
         }
-        catch (Exception e) when (e is OperationCanceledException or WebSocketException or IOException or EndOfStreamException)
+        catch (Exception e) when (e is OperationCanceledException or WebSocketException or IOException or ObjectDisposedException)
         {
-            // Killed, or the server ended the connection.
+            // Killed (an aborted ClientWebSocket is disposed), or the server ended the connection.
         }
     }
 
