@@ -29,13 +29,23 @@ internal static class ChildProcess
     /// <summary>CPU seconds (utime+stime, all threads, dead ones included) used so far by <paramref name="pid"/>.</summary>
     public static double CpuSeconds(int pid)
     {
+        var (user, kernel) = CpuTimes(pid);
+        return user + kernel;
+    }
+
+    /// <summary>
+    /// CPU seconds used so far by <paramref name="pid"/> in user mode (utime) and in the kernel (stime: its system calls
+    /// and the network stack work done on its behalf), all threads, dead ones included.
+    /// </summary>
+    public static (double User, double Kernel) CpuTimes(int pid)
+    {
         var stat = File.ReadAllText($"/proc/{pid}/stat");
         var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
 
         // Fields 14 and 15 of proc(5) are utime and stime; the split starts at field 3 (state).
         long utime = long.Parse(fields[11], CultureInfo.InvariantCulture);
         long stime = long.Parse(fields[12], CultureInfo.InvariantCulture);
-        return (utime + stime) / TicksPerSecond;
+        return (utime / TicksPerSecond, stime / TicksPerSecond);
     }
 
     public static void Stop(Process process)

@@ -22,6 +22,7 @@ internal static class EchoScenario
             var latency = new LogLinearHistogram();
             long count = (long)(rate * context.Pick(10, 2));
             double cpu = context.Server.CpuSeconds();
+            double kernel = context.Server.KernelCpuSeconds();
             long switches = context.Server.ContextSwitches();
             double achieved = await OpenLoopAsync(context, clients, count, rate, latency).ConfigureAwait(false);
             context.Report("S3 offered rate achieved (msg/s)", achieved);
@@ -49,6 +50,7 @@ internal static class EchoScenario
             await ClosedLoopAsync(context, clients, inFlight, context.Pick(30_000, 2_000)).ConfigureAwait(false);
             long count = context.Pick(200_000, 6_000);
             double cpu = context.Server.CpuSeconds();
+            double kernel = context.Server.KernelCpuSeconds();
             long switches = context.Server.ContextSwitches();
             long start = Stopwatch.GetTimestamp();
             var latency = await ClosedLoopAsync(context, clients, inFlight, count).ConfigureAwait(false);
@@ -56,6 +58,7 @@ internal static class EchoScenario
             double elapsed = ScenarioContext.ElapsedSeconds(start);
             double used = context.Server.CpuSeconds() - cpu;
             context.Report("S4 CPU per ack at saturation (µs)", used * 1e6 / count);
+            context.Report("S4 kernel CPU per ack at saturation (µs)", (context.Server.KernelCpuSeconds() - kernel) * 1e6 / count);
             context.Report("S4 acks/s at saturation", count / elapsed);
             context.Report("S4 server CPU share at saturation", used / elapsed);
             context.Report("S4 echo p99 at saturation (µs)", latency.ValueAt(0.99) / 1e3);

@@ -70,6 +70,9 @@ internal sealed class ServerProcess : IDisposable
     /// <summary>CPU seconds used so far.</summary>
     public double CpuSeconds() => ChildProcess.CpuSeconds(Pid);
 
+    /// <summary>CPU seconds used so far in the kernel (stime).</summary>
+    public double KernelCpuSeconds() => ChildProcess.CpuTimes(Pid).Kernel;
+
     /// <summary>Resident set size in KiB (VmRSS).</summary>
     public long RssKb()
     {

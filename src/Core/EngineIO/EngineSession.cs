@@ -21,6 +21,7 @@ public sealed partial class EngineSession
     private UpgradeTimer? _upgradeTimer;
     private bool _upgraded;
     private bool _probed;
+    private bool _flushing;
     private string? _closeReason;
     private string? _closingReason;
 
@@ -98,6 +99,16 @@ public sealed partial class EngineSession
             if (!CanSendLocked(onlyIfWritable))
             {
                 return false;
+            }
+
+            if (messages.Length == 1 && _writeBuffer.Count == 0 && _transport.IsWritable)
+            {
+                // Straight to the transport (nothing buffered to overtake), which copies the message or takes its own
+                // reference: the session keeps nothing, so it takes no reference of its own either.
+                _server.Metrics.MessageSent(Shard);
+                var packet = new EnginePacket(messages[0]);
+                _transport.Send(new ReadOnlySpan<EnginePacket>(in packet));
+                return true;
             }
 
             foreach (var message in messages)
@@ -238,6 +249,7 @@ public sealed partial class EngineSession
         }
 
         _writeBuffer.Add(packet);
+        packet.Shared?.AddRef(); // the write buffer's, given back once a transport took the packet or the session dropped it
         if (packet.Type == EnginePacketType.Message)
         {
             _server.Metrics.MessageSent(Shard);
@@ -249,13 +261,33 @@ public sealed partial class EngineSession
     /// <summary>Hands the write buffer to the transport if it can take it (engine.io's <c>flush</c>).</summary>
     internal void FlushLocked()
     {
-        if (State == EngineSessionState.Closed || _writeBuffer.Count == 0 || !_transport.IsWritable)
+        if (_flushing || State == EngineSessionState.Closed || _writeBuffer.Count == 0 || !_transport.IsWritable)
         {
             return;
         }
 
-        var packets = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_writeBuffer);
-        _transport.Send(packets);
+        // A transport that fails while sending may close the session from inside Send (the lock is re-entrant):
+        // CloseCore then leaves the buffer to this method, so every entry's reference is given back exactly once.
+        _flushing = true;
+        try
+        {
+            _transport.Send(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_writeBuffer));
+        }
+        finally
+        {
+            _flushing = false;
+            ClearWriteBuffer();
+        }
+    }
+
+    /// <summary>Empties the write buffer, giving back the references its shared messages held (lock held).</summary>
+    private void ClearWriteBuffer()
+    {
+        foreach (var packet in _writeBuffer)
+        {
+            packet.Shared?.Release();
+        }
+
         _writeBuffer.Clear();
     }
 
@@ -385,7 +417,11 @@ public sealed partial class EngineSession
                 _server.Timers.Cancel(_upgradeTimer);
             }
 
-            _writeBuffer.Clear();
+            if (!_flushing)
+            {
+                ClearWriteBuffer();
+            }
+
             transport = _transport;
             upgrading = _upgradingTransport;
             _upgradingTransport = null;

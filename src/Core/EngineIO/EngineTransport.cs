@@ -22,7 +22,11 @@ internal abstract class EngineTransport
     /// <summary>The session the transport serves; set when it is attached.</summary>
     public EngineSession? Session { get; set; }
 
-    /// <summary>Delivers packets; only called while <see cref="IsWritable"/>.</summary>
+    /// <summary>
+    /// Delivers packets; only called while <see cref="IsWritable"/>. The packets' bytes are valid during the call: a
+    /// transport that keeps a <see cref="EnginePacket.Shared"/> message beyond it (a queue) takes its own reference
+    /// (<see cref="EngineMessage.AddRef"/>) and releases it once done, since the message may be pooled.
+    /// </summary>
     public abstract void Send(ReadOnlySpan<EnginePacket> packets);
 
     /// <summary>

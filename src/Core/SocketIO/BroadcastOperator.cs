@@ -47,8 +47,7 @@ public sealed class BroadcastOperator
         // Typed all the way to the serializer: no argument array, no boxing.
         Socket.ThrowIfReserved(eventName);
         var nsp = _adapter.Namespace;
-        var packet = PacketWriter.Array(nsp.Name, eventName, new Arguments<T>(argument), -1, nsp.Server.JsonOptions);
-        _adapter.Broadcast(packet, _options);
+        Broadcast(PacketWriter.RentBroadcast(nsp.Name, eventName, new Arguments<T>(argument), nsp.Server.JsonOptions));
         return true;
     }
 
@@ -57,8 +56,7 @@ public sealed class BroadcastOperator
     {
         Socket.ThrowIfReserved(eventName);
         var nsp = _adapter.Namespace;
-        var packet = PacketWriter.Event(nsp.Name, eventName, args, -1, nsp.Server.JsonOptions);
-        _adapter.Broadcast(packet, _options);
+        Broadcast(PacketWriter.RentBroadcast(nsp.Name, eventName, new ObjectArguments(args), nsp.Server.JsonOptions));
         return true;
     }
 
@@ -106,6 +104,18 @@ public sealed class BroadcastOperator
 
     /// <summary>Disconnects the targeted sockets (and their whole connections when <paramref name="close"/>).</summary>
     public void DisconnectSockets(bool close = false) => _adapter.DisconnectSockets(_options, close);
+
+    private void Broadcast(in BroadcastPacket broadcast)
+    {
+        try
+        {
+            _adapter.Broadcast(broadcast.Packet, _options);
+        }
+        finally
+        {
+            PacketWriter.ReturnBroadcast(broadcast);
+        }
+    }
 
     private BroadcastOperator With(IReadOnlySet<string>? rooms = null, IReadOnlySet<string>? except = null) =>
         new(_adapter, new BroadcastOptions

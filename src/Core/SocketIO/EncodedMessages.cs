@@ -17,4 +17,42 @@ internal readonly struct EncodedMessages
     public EncodedMessages(EngineMessage single) => Single = single;
 
     public EncodedMessages(EngineMessage[] all) => All = all;
+
+    /// <summary>Takes one more reference to every message (pooled ones count it; see <see cref="EngineMessage"/>).</summary>
+    public void AddRef()
+    {
+        foreach (var message in All ?? new ReadOnlySpan<EngineMessage>(in Single!))
+        {
+            message.AddRef();
+        }
+    }
+
+    /// <summary>Gives back one reference to every message.</summary>
+    public void Release()
+    {
+        foreach (var message in All ?? new ReadOnlySpan<EngineMessage>(in Single!))
+        {
+            message.Release();
+        }
+    }
+
+    /// <summary>Copies of the messages that own their bytes and hold no pooled buffer (kept by a recovered socket).</summary>
+    public EncodedMessages Detach()
+    {
+        if (All is null)
+        {
+            return Single is null ? this : new EncodedMessages(Copy(Single));
+        }
+
+        var copies = new EngineMessage[All.Length];
+        for (var i = 0; i < copies.Length; i++)
+        {
+            copies[i] = Copy(All[i]);
+        }
+
+        return new EncodedMessages(copies);
+    }
+
+    private static EngineMessage Copy(EngineMessage message) =>
+        message.PooledBuffer is null ? message : new EngineMessage(message.Data.ToArray(), message.IsBinary);
 }

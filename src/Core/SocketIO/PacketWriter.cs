@@ -20,6 +20,9 @@ internal static class PacketWriter
     [ThreadStatic]
     private static Scratch? t_scratch;
 
+    [ThreadStatic]
+    private static SocketPacket? t_broadcastPacket;
+
     /// <summary>An EVENT (or BINARY_EVENT) packet <c>[eventName, ...args]</c>.</summary>
     public static SocketPacket Event(string nsp, string eventName, ReadOnlySpan<object?> args, long ackId, JsonSerializerOptions options) =>
         Array(SocketPacketType.Event, SocketPacketType.BinaryEvent, nsp, eventName, new ObjectArguments(args), ackId, options);
@@ -66,6 +69,57 @@ internal static class PacketWriter
         finally
         {
             Return(scratch);
+        }
+    }
+
+    /// <summary>
+    /// An EVENT written for a broadcast: the text (JSON-parser header, then payload) goes into a pooled Engine.IO
+    /// message that every target shares (<see cref="EngineMessage"/>), and the packet is this thread's reusable one.
+    /// Nothing is allocated in steady state. Give both back with <see cref="ReturnBroadcast"/> once the adapter is
+    /// done; nobody may keep the packet beyond that (what outlives the call takes its own message reference). With
+    /// binary arguments the packet owns copies of everything, as <see cref="Event"/> makes it.
+    /// </summary>
+    public static BroadcastPacket RentBroadcast<TArgs>(string nsp, string eventName, TArgs args, JsonSerializerOptions options)
+        where TArgs : IPacketArguments, allows ref struct
+    {
+        var scratch = Rent();
+        try
+        {
+            int headerLength = WriteTextHeader(scratch, SocketPacketType.Event, nsp, -1);
+            WriteArray(scratch, eventName, args, options);
+            if (scratch.Attachments.Count > 0)
+            {
+                return new BroadcastPacket(ToPacket(scratch, headerLength, SocketPacketType.BinaryEvent, nsp, -1), null);
+            }
+
+            var text = scratch.Buffer.WrittenSpan;
+            var message = EngineMessage.RentText(text.Length);
+            text.CopyTo(message.TextSpace);
+            message.SetTextLength(text.Length);
+
+            // Taken from the thread: a broadcast started further down this one (a converter that emits) makes its own.
+            var packet = t_broadcastPacket ?? new SocketPacket();
+            t_broadcastPacket = null;
+            packet.Type = SocketPacketType.Event;
+            packet.Namespace = nsp;
+            packet.AckId = -1;
+            packet.SetEncoded(message, headerLength);
+            return new BroadcastPacket(packet, message);
+        }
+        finally
+        {
+            Return(scratch);
+        }
+    }
+
+    /// <summary>Gives back the message reference of a <see cref="RentBroadcast"/> and keeps its packet for the thread's next one.</summary>
+    public static void ReturnBroadcast(in BroadcastPacket broadcast)
+    {
+        broadcast.Packet.Reset();
+        if (broadcast.Message is { } message)
+        {
+            t_broadcastPacket = broadcast.Packet;
+            message.Release();
         }
     }
 
@@ -123,6 +177,28 @@ internal static class PacketWriter
             Data = result,
             Attachments = packet.Attachments,
         };
+    }
+
+    /// <summary>
+    /// A pooled copy of the broadcast text message <paramref name="message"/> (a JSON-parser EVENT, its payload array
+    /// last) with the connection-state-recovery offset appended as a last string argument, as
+    /// <see cref="AppendArgument"/> does to a packet. Holds one reference, the caller's.
+    /// </summary>
+    public static EngineMessage AppendOffset(EngineMessage message, long offset)
+    {
+        var text = message.Data.Span;
+        var copy = EngineMessage.RentText(text.Length + 20); // ,"<at most 16 hex digits>"
+        var space = copy.TextSpace;
+        text[..^1].CopyTo(space);
+        var at = text.Length - 1;
+        space[at++] = (byte)',';
+        space[at++] = (byte)'"';
+        offset.TryFormat(space[at..], out var digits, "x", System.Globalization.CultureInfo.InvariantCulture);
+        at += digits;
+        space[at++] = (byte)'"';
+        space[at++] = (byte)']';
+        copy.SetTextLength(at);
+        return copy;
     }
 
     /// <summary>Writes the JSON-parser header of a text packet (no attachments) at the start of the scratch; returns its length.</summary>

@@ -21,7 +21,7 @@ public sealed partial class Socket
     };
 
     private readonly Adapter _adapter;
-    private IReadOnlyList<SocketPacket>? _missedPackets;
+    private IReadOnlyList<EncodedMessages>? _missedPackets;
     private int _connected; // 0 connecting, 1 connected, 2 disconnected
     private IDictionary<string, object?>? _data;
 
@@ -179,9 +179,9 @@ public sealed partial class Socket
             return;
         }
 
-        foreach (var packet in missed)
+        foreach (var messages in missed)
         {
-            Client.Send(packet);
+            Client.Write(messages, volatileFlag: false);
         }
     }
 

@@ -112,7 +112,7 @@ internal sealed partial class SocketIOClient
     }
 
     /// <summary>Encodes and sends one packet to this client only.</summary>
-    public void Send(SocketPacket packet) => Write(_server.Encode(packet), volatileFlag: false);
+    public void Send(SocketPacket packet) => Write(packet, volatileFlag: false);
 
     /// <summary>
     /// Sends an encoded packet (possibly shared with other clients) as one unit, so that another thread's packet never
@@ -158,7 +158,20 @@ internal sealed partial class SocketIOClient
             packet = PacketWriter.Array(nsp, eventName, args, ackId, _server.JsonOptions);
         }
 
-        return Write(_server.Encode(packet), volatileFlag);
+        return Write(packet, volatileFlag);
+    }
+
+    private bool Write(SocketPacket packet, bool volatileFlag)
+    {
+        var encoded = _server.Encode(packet);
+        try
+        {
+            return Write(encoded, volatileFlag);
+        }
+        finally
+        {
+            encoded.Release();
+        }
     }
 
     /// <summary>Disconnects every socket (each gets DISCONNECT), then closes the connection.</summary>

@@ -172,9 +172,19 @@ public sealed class SocketIOServer : IEngineHandler, IEngineDefaultPath, IDispos
     /// <inheritdoc/>
     public void Dispose() => Timers.Dispose();
 
-    /// <summary>Encodes a packet once into the Engine.IO messages that carry it (shared by every target).</summary>
+    /// <summary>
+    /// Encodes a packet once into the Engine.IO messages that carry it (shared by every target). The caller owns one
+    /// reference to them and gives it back with <see cref="EncodedMessages.Release"/> once it sent them.
+    /// </summary>
     internal EncodedMessages Encode(SocketPacket packet)
     {
+        if (packet.EncodedMessage is { } pooled && packet.Attachments.Count == 0 && Parser is SocketIOJsonParser)
+        {
+            // Written for a broadcast into a pooled message: shared as it is, with a reference for the caller.
+            pooled.AddRef();
+            return new EncodedMessages(pooled);
+        }
+
         if (packet.Attachments.Count == 0 && !packet.EncodedText.IsEmpty && Parser is SocketIOJsonParser)
         {
             // Already in its wire form (PacketWriter wrote the header first): one message, nothing else to build.

@@ -38,7 +38,7 @@ internal sealed class WebSocketTransport : EngineTransport, IWebSocketHandler
             bool sent;
             if (packet.Shared is { } shared && _protocol != 3)
             {
-                sent = connection.SendFrame(SharedFrame(shared));
+                sent = connection.SendFrame(SharedFrame(shared), shared);
             }
             else if (packet.IsBinary)
             {
@@ -156,8 +156,25 @@ internal sealed class WebSocketTransport : EngineTransport, IWebSocketHandler
     }
 
     /// <summary>The complete frame of a shared message, built by the first WebSocket that sends it (encode once, send many).</summary>
-    private static byte[] SharedFrame(EngineMessage message)
+    private static ReadOnlyMemory<byte> SharedFrame(EngineMessage message)
     {
+        if (message.PooledBuffer is { } buffer)
+        {
+            // A pooled text message keeps room for the header right before its type digit: the frame is a slice.
+            int payloadLength = message.Data.Length + 1;
+            int start = Volatile.Read(ref message.FrameStart);
+            if (start < 0)
+            {
+                // Racing first senders write the same bytes to the same place, so a frame that another connection is
+                // already copying never changes; whichever publishes the start, it is the same.
+                start = EngineMessage.TypeIndex - WebSocketFrameWriter.GetHeaderSize(payloadLength);
+                WebSocketFrameWriter.WriteHeader(buffer.AsSpan(start), WebSocketOpcode.Text, fin: true, payloadLength);
+                Volatile.Write(ref message.FrameStart, start);
+            }
+
+            return buffer.AsMemory(start, EngineMessage.TypeIndex + payloadLength - start);
+        }
+
         var frame = Volatile.Read(ref message.WebSocketFrame);
         if (frame is not null)
         {

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.IO.Pipelines;
 using System.Text;
+using FastIo.EngineIO;
 
 namespace FastIo.Transports.WebSockets;
 
@@ -103,6 +104,23 @@ internal sealed partial class WebSocketConnection
     /// </summary>
     public bool SendFrame(ReadOnlyMemory<byte> completeFrame) =>
         TryEnqueue(new OutboundFrame(completeFrame, null), isClose: false, respectLimit: true);
+
+    /// <summary>
+    /// Like <see cref="SendFrame(ReadOnlyMemory{byte})"/> for a frame inside a shared (possibly pooled) Engine.IO
+    /// message: the queue entry holds its own reference to <paramref name="owner"/>, given back once the drain
+    /// copied the frame or the queue was dropped, so the buffer cannot be reused while it waits here.
+    /// </summary>
+    public bool SendFrame(ReadOnlyMemory<byte> completeFrame, EngineMessage owner)
+    {
+        owner.AddRef();
+        if (TryEnqueue(new OutboundFrame(completeFrame, owner), isClose: false, respectLimit: true))
+        {
+            return true;
+        }
+
+        owner.Release();
+        return false;
+    }
 
     /// <summary>
     /// Starts the close handshake (§5.5.1, §7.1.2): queues a Close frame, refuses further sends, and aborts the
@@ -269,27 +287,38 @@ internal sealed partial class WebSocketConnection
     private long WriteBatch(List<OutboundFrame> batch)
     {
         long total = 0;
-        for (int i = 0; i < batch.Count; i++)
+        int released = 0;
+        try
         {
-            OutboundFrame frame = batch[i];
-            ReadOnlySpan<byte> remaining = frame.Data.Span;
-            total += remaining.Length;
-            while (!remaining.IsEmpty)
+            for (int i = 0; i < batch.Count; i++)
             {
-                Span<byte> destination = _output.GetSpan();
-                int count = Math.Min(destination.Length, remaining.Length);
-                remaining[..count].CopyTo(destination);
-                _output.Advance(count);
-                remaining = remaining[count..];
-            }
+                OutboundFrame frame = batch[i];
+                ReadOnlySpan<byte> remaining = frame.Data.Span;
+                total += remaining.Length;
+                while (!remaining.IsEmpty)
+                {
+                    Span<byte> destination = _output.GetSpan();
+                    int count = Math.Min(destination.Length, remaining.Length);
+                    remaining[..count].CopyTo(destination);
+                    _output.Advance(count);
+                    remaining = remaining[count..];
+                }
 
-            if (frame.Rented is { } rented)
-            {
-                ArrayPool<byte>.Shared.Return(rented);
+                released++;
+                frame.Release();
             }
         }
+        finally
+        {
+            // A write that failed half way still gives back what the rest of the batch holds.
+            for (int i = released; i < batch.Count; i++)
+            {
+                batch[i].Release();
+            }
 
-        batch.Clear();
+            batch.Clear();
+        }
+
         return total;
     }
 
@@ -308,10 +337,7 @@ internal sealed partial class WebSocketConnection
     {
         for (int i = 0; i < _sendQueue.Count; i++)
         {
-            if (_sendQueue[i].Rented is { } rented)
-            {
-                ArrayPool<byte>.Shared.Return(rented);
-            }
+            _sendQueue[i].Release();
         }
 
         _sendQueue.Clear();
@@ -368,6 +394,22 @@ internal sealed partial class WebSocketConnection
         await _input.CompleteAsync().ConfigureAwait(false);
     }
 
-    /// <summary>A queued frame; <see cref="Rented"/> is returned to the pool once the frame was copied to the transport.</summary>
-    private readonly record struct OutboundFrame(ReadOnlyMemory<byte> Data, byte[]? Rented);
+    /// <summary>
+    /// A queued frame and what owns its memory, given back once the frame was copied to the transport (or dropped):
+    /// a buffer rented from <see cref="ArrayPool{T}.Shared"/>, a reference to a shared Engine.IO message, or nothing.
+    /// </summary>
+    private readonly record struct OutboundFrame(ReadOnlyMemory<byte> Data, object? Owner)
+    {
+        public void Release()
+        {
+            if (Owner is byte[] rented)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+            else if (Owner is EngineMessage shared)
+            {
+                shared.Release();
+            }
+        }
+    }
 }

@@ -55,7 +55,7 @@ internal static class WebSocketFrameWriter
         return size;
     }
 
-    /// <summary>Builds a complete single (FIN) data frame, e.g. to encode a broadcast once and <see cref="WebSocketConnection.SendFrame"/> it to many connections.</summary>
+    /// <summary>Builds a complete single (FIN) data frame, e.g. to encode a broadcast once and <see cref="WebSocketConnection.SendFrame(ReadOnlyMemory{byte})"/> it to many connections.</summary>
     public static byte[] BuildFrame(ReadOnlySpan<byte> payload, WebSocketMessageType type)
     {
         int headerSize = GetHeaderSize(payload.Length);

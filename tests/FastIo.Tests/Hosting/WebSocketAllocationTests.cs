@@ -25,14 +25,7 @@ public sealed class WebSocketAllocationTests
     {
         var io = new SocketIOServer();
         io.OnConnection(socket => socket.On("echo", static (in SocketEvent e) => e.AckRawJson(e.GetRawJson(0))));
-        var options = new FastIoHostOptions
-        {
-            Shards = 1,
-            Engine = new EngineOptions { PingInterval = TimeSpan.FromHours(1), PingTimeout = TimeSpan.FromHours(1) },
-        };
-        options.Endpoints.Add(new IPEndPoint(IPAddress.Loopback, 0));
-        await using var host = new FastIoHost(options, io);
-        await host.StartAsync();
+        await using var host = await QuietLoopbackHost.StartAsync(io, shards: 1);
         using var client = new System.Net.Sockets.Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         await Task.Run(() =>
         {
@@ -73,6 +66,117 @@ public sealed class WebSocketAllocationTests
             Assert.That(reply.AsSpan(2).SequenceEqual(expected), Is.True, Encoding.UTF8.GetString(reply));
             Assert.That(quietest, Is.LessThan(Measured), $"{(double)quietest / Measured:F2} B per message");
         });
+    }
+
+    [TestCase(1, TestName = "A broadcast to real WebSockets allocates nothing per emit (one at a time)")]
+    [TestCase(100, TestName = "A broadcast to real WebSockets allocates nothing per emit (bursts of 100)")]
+    public async Task A_broadcast_to_real_websockets_allocates_nothing_per_emit_in_steady_state(int burst)
+    {
+        // The whole process counts: the emit (pooled message), each connection's send queue entry and drain, the
+        // socket writes. Clients read on their own threads with blocking calls (no allocation per read).
+        const int Clients = 20;
+        const int PerWindow = 5_000;
+        var io = new SocketIOServer();
+        await using var host = await QuietLoopbackHost.StartAsync(io, shards: 2);
+        var expected = Encoding.UTF8.GetBytes("42[\"b\",\"0123456789\"]");
+        var received = new int[Clients];
+        var clients = new List<System.Net.Sockets.Socket>();
+        var readers = new List<Thread>();
+        try
+        {
+            for (int c = 0; c < Clients; c++)
+            {
+                var client = new System.Net.Sockets.Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+                clients.Add(client);
+                client.Connect((IPEndPoint)host.ListeningEndpoints[0]);
+                Handshake(client);
+                Assert.That(ReadTextFrame(client), Does.StartWith("0{"));
+                client.Send(MaskedTextFrame("40"));
+                Assert.That(ReadTextFrame(client), Does.StartWith("40{"));
+                int index = c;
+                var reader = new Thread(() =>
+                {
+                    var frame = new byte[2 + expected.Length];
+                    try
+                    {
+                        while (true)
+                        {
+                            ReadExactly(client, frame);
+                            if (!frame.AsSpan(2).SequenceEqual(expected))
+                            {
+                                Volatile.Write(ref received[index], int.MinValue); // wrong content: fail the wait below
+                                return;
+                            }
+
+                            Interlocked.Increment(ref received[index]);
+                        }
+                    }
+                    catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
+                    {
+                        // Closed at the end.
+                    }
+                }) { IsBackground = true };
+                readers.Add(reader);
+                reader.Start();
+            }
+
+            await Task.Run(() =>
+            {
+                int sent = 0;
+                long quietest = long.MaxValue;
+                for (int w = 0; w <= Windows; w++)
+                {
+                    long before = GC.GetTotalAllocatedBytes(precise: true);
+                    for (int i = 0; i < PerWindow; i += burst)
+                    {
+                        // Each burst delivered everywhere before the next. Bursts of 100 keep 100 messages in flight, more
+                        // than ArrayPool.Shared keeps per size: the message objects keep their small buffers.
+                        for (int j = 0; j < burst; j++)
+                        {
+                            io.Emit("b", "0123456789");
+                        }
+
+                        sent += burst;
+                        var deadline = Environment.TickCount64 + 10_000;
+                        for (int c = 0; c < Clients; c++)
+                        {
+                            // No Assert in this loop: its constraint objects would be counted.
+                            while (Volatile.Read(ref received[c]) < sent)
+                            {
+                                if (Volatile.Read(ref received[c]) < 0)
+                                {
+                                    Assert.Fail("a client got other bytes than the broadcast");
+                                }
+
+                                if (Environment.TickCount64 > deadline)
+                                {
+                                    Assert.Fail("broadcasts not delivered");
+                                }
+
+                                Thread.Sleep(0);
+                            }
+                        }
+                    }
+
+                    long allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
+                    if (w > 0)
+                    {
+                        // Window 0 is the warm-up (pools and queues reach their size).
+                        TestContext.Out.WriteLine($"{allocated} B over {PerWindow} emits to {Clients} sockets: {(double)allocated / PerWindow:F2} B per emit");
+                        quietest = Math.Min(quietest, allocated);
+                    }
+                }
+
+                Assert.That(quietest, Is.LessThan(PerWindow), $"{(double)quietest / PerWindow:F2} B per emit");
+            });
+        }
+        finally
+        {
+            foreach (var client in clients)
+            {
+                client.Dispose();
+            }
+        }
     }
 
     private static void RoundTrip(System.Net.Sockets.Socket client, byte[] request, byte[] reply)

@@ -77,53 +77,126 @@ public sealed class AllocationTests
         Assert.That((double)allocated / Measured, Is.LessThanOrEqualTo(160), "SocketMessage + its payload copy");
     }
 
-    [Test]
-    public void A_broadcast_costs_the_same_per_emit_whatever_the_number_of_targets_and_nothing_per_target()
+    [TestCase(1, false, false, TestName = "broadcast to 1 WebSocket-like socket")]
+    [TestCase(100, false, false, TestName = "broadcast to 100 WebSocket-like sockets")]
+    [TestCase(1, true, false, TestName = "broadcast to 1 polling socket (buffered between GETs)")]
+    [TestCase(100, true, false, TestName = "broadcast to 100 polling sockets (buffered between GETs)")]
+    [TestCase(100, false, true, TestName = "broadcast to 100 WebSocket-like sockets with connection state recovery")]
+    [TestCase(100, true, true, TestName = "broadcast to 100 polling sockets with connection state recovery")]
+    public void A_broadcast_allocates_nothing_per_emit(int sockets, bool polling, bool recovery)
     {
-        // What stays per emit is the packet (kept for adapters and recovery), its one encoded array and the shared
-        // Engine.IO message: pooling them would need reference counts across every transport and the recovery store.
-        long one = BroadcastBytesPerEmit(1, out var single);
-        long hundred = BroadcastBytesPerEmit(100, out var many);
-        TestContext.Out.WriteLine($"{one} B per emit to 1 socket, {hundred} B per emit to 100");
-        Assert.That(single.Last, Is.EqualTo("2[\"b\",\"0123456789\"]"));
-        Assert.That(many.Last, Is.EqualTo(single.Last));
-        Assert.That(hundred, Is.EqualTo(one), "nothing per target");
-        Assert.That(one, Is.LessThanOrEqualTo(200), "the packet, its encoded bytes and one shared message (a 10-character argument)");
-    }
+        // The packet is the thread's, its text and the shared Engine.IO message are pooled, and each holder (a write
+        // buffer entry, the recovery store) takes a reference instead of a copy: nothing is allocated per emit.
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        var options = new SocketIOServerOptions { TimeProvider = time };
+        if (recovery)
+        {
+            options.ConnectionStateRecovery = new ConnectionStateRecoveryOptions { MaxDisconnectionDuration = TimeSpan.FromSeconds(1) };
+        }
 
-    private static long BroadcastBytesPerEmit(int sockets, out SinkTransport last)
-    {
-        using var server = new Server(_ => { });
-        last = server.Transport;
-        var others = new List<Server>();
+        using var server = new Server(_ => { }, options: options, polling: polling);
+        var all = new List<Server> { server };
+        var (rentedBefore, returnedBefore, errorsBefore) = EngineMessage.Statistics;
         try
         {
             for (int i = 1; i < sockets; i++)
             {
-                others.Add(new Server(_ => { }, server));
+                all.Add(new Server(_ => { }, server, polling: polling));
             }
 
-            for (int i = 0; i < Warmup; i++)
+            int emitted = 0;
+            long allocated = 0;
+            for (int round = 0; round < 2; round++)
             {
-                server.Io.Emit("b", "0123456789");
+                // The first round is the warm-up: lists and pools reach their steady-state size.
+                int count = round == 0 ? Warmup : Measured;
+                for (int i = 0; i < count; i += 10)
+                {
+                    long start = GC.GetAllocatedBytesForCurrentThread();
+                    for (int j = 0; j < 10; j++)
+                    {
+                        server.Io.Emit("b", "0123456789");
+                    }
+
+                    if (round == 1)
+                    {
+                        allocated += GC.GetAllocatedBytesForCurrentThread() - start;
+                    }
+
+                    emitted += 10;
+                    // Outside the measurement: the clients' GETs and time passing (the recovery store's sweeps).
+                    PollAll(all);
+                    time.Advance(TimeSpan.FromMilliseconds(50));
+                }
             }
 
-            long start = GC.GetAllocatedBytesForCurrentThread();
-            for (int i = 0; i < Measured; i++)
-            {
-                server.Io.Emit("b", "0123456789");
-            }
-
-            long perEmit = (GC.GetAllocatedBytesForCurrentThread() - start) / Measured;
-            Assert.That(server.Transport.Messages, Is.EqualTo(Warmup + Measured + 1));
-            Assert.That(others.All(o => o.Transport.Messages == Warmup + Measured + 1), Is.True);
-            return perEmit;
+            PollAll(all);
+            var expected = recovery ? "2[\"b\",\"0123456789\",\"" : "2[\"b\",\"0123456789\"]";
+            Assert.That(all.Select(o => o.Transport.Messages), Is.All.EqualTo(emitted + 1), "every emit reached every socket");
+            Assert.That(all.Select(o => o.Transport.Last), Is.All.StartsWith(expected));
+            TestContext.Out.WriteLine($"{(double)allocated / Measured:F2} B per emit to {sockets} sockets");
+            Assert.That(allocated, Is.Zero, $"{(double)allocated / Measured:F2} B per emit");
         }
         finally
         {
-            foreach (var other in others)
+            foreach (var other in all.Skip(1))
             {
                 other.DisposeSession();
+            }
+        }
+
+        // Everything was delivered and the store swept: every pooled message went back, each exactly once.
+        for (int i = 0; i < 30; i++)
+        {
+            time.Advance(TimeSpan.FromMilliseconds(100));
+        }
+
+        var (rented, returned, errors) = EngineMessage.Statistics;
+        Assert.That(errors - errorsBefore, Is.Zero, "releases below zero");
+        Assert.That(rented - rentedBefore, Is.EqualTo(returned - returnedBefore), "every pooled message returned");
+        Assert.That(rented - rentedBefore, Is.GreaterThanOrEqualTo(recovery ? 2 * (Warmup + Measured) : Warmup + Measured));
+    }
+
+    [Test]
+    public void The_recovery_store_gives_back_its_messages_when_they_expire()
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        var options = new SocketIOServerOptions
+        {
+            TimeProvider = time,
+            ConnectionStateRecovery = new ConnectionStateRecoveryOptions { MaxDisconnectionDuration = TimeSpan.FromSeconds(10) },
+        };
+        using var server = new Server(_ => { }, options: options);
+        var (rentedBefore, returnedBefore, _) = EngineMessage.Statistics;
+        for (int i = 0; i < 100; i++)
+        {
+            server.Io.Emit("b", i);
+        }
+
+        // The emits' own messages went back at once; the store still holds the 100 copies with their offsets.
+        var (rented, returned, _) = EngineMessage.Statistics;
+        Assert.That(rented - rentedBefore, Is.EqualTo(200));
+        Assert.That(returned - returnedBefore, Is.EqualTo(100));
+
+        time.Advance(TimeSpan.FromSeconds(5));
+        Assert.That(EngineMessage.Statistics.Returned - returnedBefore, Is.EqualTo(100), "not expired yet");
+        for (int i = 0; i < 30; i++)
+        {
+            time.Advance(TimeSpan.FromSeconds(1)); // past the duration and the next sweeps (every 10 s here)
+        }
+
+        var (_, returnedAfter, errors) = EngineMessage.Statistics;
+        Assert.That(returnedAfter - returnedBefore, Is.EqualTo(200), "each stored message released once it expired");
+        Assert.That(errors, Is.Zero);
+    }
+
+    private static void PollAll(List<Server> servers)
+    {
+        foreach (var server in servers)
+        {
+            if (server.Transport.Polling)
+            {
+                server.Transport.Poll();
             }
         }
     }
@@ -139,10 +212,13 @@ public sealed class AllocationTests
 
         /// <param name="configure">The connection handler.</param>
         /// <param name="shared">Another session on the same server as <paramref name="shared"/>'s, instead of a new server.</param>
-        public Server(Action<Socket> configure, Server? shared = null)
+        /// <param name="options">The options of a new server.</param>
+        /// <param name="polling">Whether the session's transport acts as long-polling (see <see cref="SinkTransport"/>).</param>
+        public Server(Action<Socket> configure, Server? shared = null, SocketIOServerOptions? options = null, bool polling = false)
         {
             _ownsServer = shared is null;
-            _io = shared?._io ?? new SocketIOServer();
+            Transport = new SinkTransport(polling);
+            _io = shared?._io ?? new SocketIOServer(options);
             _engine = shared?._engine ?? new EngineServer(new EngineOptions { PingInterval = TimeSpan.FromHours(1), PingTimeout = TimeSpan.FromHours(1) }, _io);
             if (_ownsServer)
             {
@@ -155,11 +231,16 @@ public sealed class AllocationTests
             while (Transport.Messages == 0 || !Transport.Last.StartsWith("0{", StringComparison.Ordinal))
             {
                 Assert.That(Environment.TickCount64, Is.LessThan(deadline), "no Socket.IO connect acknowledgement");
+                if (polling)
+                {
+                    Transport.Poll();
+                }
+
                 Thread.Sleep(1);
             }
         }
 
-        public SinkTransport Transport { get; } = new();
+        public SinkTransport Transport { get; }
 
         public SocketIOServer Io => _io;
 

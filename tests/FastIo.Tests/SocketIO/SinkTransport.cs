@@ -6,20 +6,35 @@ namespace FastIo.Tests.SocketIO;
 /// A WebSocket-like transport that copies on send (as the real one frames into its queue) and keeps only the last
 /// message and a count: what the allocation tests need to check replies without allocating per message.
 /// </summary>
-internal sealed class SinkTransport : EngineTransport
+/// <remarks>
+/// With <see cref="Polling"/> it behaves like long-polling instead: writable only while a "GET" waits
+/// (<see cref="Poll"/>), which the next send answers, so messages sent in between wait in the session's write buffer.
+/// </remarks>
+internal sealed class SinkTransport(bool polling = false) : EngineTransport
 {
     private readonly byte[] _last = new byte[4096];
     private int _lastLength;
+    private bool _getWaiting;
 
     public int Messages { get; private set; }
 
-    public override string Name => "websocket";
+    /// <summary>Whether this transport acts as long-polling.</summary>
+    public bool Polling { get; } = polling;
 
-    public override bool IsWritable => true;
+    public override string Name => Polling ? "polling" : "websocket";
 
-    public override bool HandlesUpgrades => true;
+    public override bool IsWritable => !Polling || _getWaiting;
 
-    public override bool CopiesOnSend => true;
+    public override bool HandlesUpgrades => !Polling;
+
+    public override bool CopiesOnSend => !Polling;
+
+    /// <summary>A GET arrives: it takes what the session buffered, or waits for the next send.</summary>
+    public void Poll()
+    {
+        _getWaiting = true;
+        Session!.OnTransportReady(this);
+    }
 
     /// <summary>The last message sent, as text.</summary>
     public string Last => System.Text.Encoding.UTF8.GetString(_last, 0, _lastLength);
@@ -28,6 +43,7 @@ internal sealed class SinkTransport : EngineTransport
 
     public override void Send(ReadOnlySpan<EnginePacket> packets)
     {
+        _getWaiting = false;
         foreach (var packet in packets)
         {
             Keep(packet.Type, packet.Data.Span);

@@ -325,6 +325,43 @@ public class SocketIOServerTests
     }
 
     [Test]
+    public void MissedTextAndBinaryBroadcastsComeBackIntactAfterTheirPooledBuffersWereReleased()
+    {
+        // The store keeps pooled messages; a recovered socket gets copies, so neither the emit's release nor a later
+        // reuse of the buffers may change what it receives (poisoned: a released buffer reads as '#').
+        EngineMessage.PoisonReleased = true;
+        try
+        {
+            using var h = new SocketIOHarness(o => o.ConnectionStateRecovery = new ConnectionStateRecoveryOptions());
+            var first = h.Connect();
+            var sid = first.ConnectAndGetSid();
+            var pid = Regex.Match(first.Received[0], "\"pid\":\"([^\"]+)\"").Groups[1].Value;
+            h.Io.Emit("seen", 0);
+            var offset = Regex.Match(first.WaitFor(m => m.Contains("seen", StringComparison.Ordinal)), ",\"([^\"]+)\"\\]$").Groups[1].Value;
+            first.Session.CloseCore("transport close");
+
+            h.Io.Emit("text", "abc");
+            h.Io.Emit("binary", new byte[] { 1, 2, 3 });
+            h.Io.Emit("text", "def");
+
+            var second = h.Connect();
+            second.Send($"0{{\"pid\":\"{pid}\",\"offset\":\"{offset}\"}}");
+            second.WaitFor(m => m.StartsWith($"0{{\"sid\":\"{sid}\"", StringComparison.Ordinal));
+            second.WaitFor(m => m.Contains("def", StringComparison.Ordinal));
+            var missed = second.Received.Skip(1).ToList();
+            Assert.That(missed, Has.Count.EqualTo(4), string.Join(" | ", missed));
+            Assert.That(missed[0], Does.Match("^2\\[\"text\",\"abc\",\"[0-9a-f]+\"\\]$"));
+            Assert.That(missed[1], Does.Match("^51-\\[\"binary\",\\{\"_placeholder\":true,\"num\":0\\},\"[0-9a-f]+\"\\]$"));
+            Assert.That(missed[2], Is.EqualTo("\u0001\u0002\u0003"));
+            Assert.That(missed[3], Does.Match("^2\\[\"text\",\"def\",\"[0-9a-f]+\"\\]$"));
+        }
+        finally
+        {
+            EngineMessage.PoisonReleased = false;
+        }
+    }
+
+    [Test]
     public void VolatileEventsAreDroppedWhenTheTransportIsNotWritable()
     {
         using var h = new SocketIOHarness();

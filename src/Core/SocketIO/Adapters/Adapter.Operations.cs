@@ -11,8 +11,8 @@ public partial class Adapter
     /// </summary>
     internal virtual void Broadcast(SocketPacket packet, BroadcastOptions options)
     {
-        packet = StoreForRecovery(packet, options);
-        var encoded = Namespace.Server.Encode(packet);
+        // One reference for the duration of the fan-out; a target that keeps the message takes its own.
+        var encoded = EncodeForBroadcast(packet, options);
         var targets = TargetList.Rent();
         try
         {
@@ -25,6 +25,7 @@ public partial class Adapter
         finally
         {
             TargetList.Return(targets);
+            encoded.Release();
         }
     }
 
@@ -36,19 +37,26 @@ public partial class Adapter
     {
         var encoded = Namespace.Server.Encode(packet);
         var count = 0;
-        // A target that disconnects without answering lowers the expected count, so the gathering still completes.
-        var pending = new PendingAck(onAck, _ => onClientCount(-1));
-        foreach (var socket in TargetSockets(options))
+        try
         {
-            socket.RegisterAck(packet.AckId, pending);
-            if (socket.Client.Write(encoded, options.Volatile))
+            // A target that disconnects without answering lowers the expected count, so the gathering still completes.
+            var pending = new PendingAck(onAck, _ => onClientCount(-1));
+            foreach (var socket in TargetSockets(options))
             {
-                count++;
+                socket.RegisterAck(packet.AckId, pending);
+                if (socket.Client.Write(encoded, options.Volatile))
+                {
+                    count++;
+                }
+                else
+                {
+                    socket.RemoveAck(packet.AckId); // a dropped volatile packet (or a closed client) will not be answered
+                }
             }
-            else
-            {
-                socket.RemoveAck(packet.AckId); // a dropped volatile packet (or a closed client) will not be answered
-            }
+        }
+        finally
+        {
+            encoded.Release();
         }
 
         onClientCount(count);

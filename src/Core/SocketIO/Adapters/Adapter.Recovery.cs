@@ -9,7 +9,8 @@ namespace FastIo.SocketIO.Adapters;
 public partial class Adapter
 {
     private readonly Dictionary<string, PersistedSession> _sessions = new(StringComparer.Ordinal);
-    private readonly List<PersistedPacket> _packets = new();
+    // Oldest first, offsets increasing: a queue, so that expiring the oldest costs nothing per packet.
+    private readonly Queue<PersistedPacket> _packets = new();
     private long _lastOffset;
     private ExpiryTimer? _expiryTimer;
 
@@ -40,8 +41,7 @@ public partial class Adapter
                 return ValueTask.FromResult<RestoredSession?>(null); // expired, the sweep just had not come by yet
             }
 
-            var index = _packets.FindIndex(p => p.Offset == offset);
-            if (index < 0)
+            if (!HasOffset(offset))
             {
                 return ValueTask.FromResult<RestoredSession?>(null); // the offset is too old, or unknown
             }
@@ -49,13 +49,17 @@ public partial class Adapter
             // Restored once: a second connection presenting the same pid must not become a twin of this one.
             _sessions.Remove(pid);
 
-            var missed = new List<SocketPacket>();
-            for (var i = index + 1; i < _packets.Count; i++)
+            // Copies: the socket keeps them until it flushes them, which the store's pooled buffers must not wait for.
+            var missed = new List<EncodedMessages>();
+            var after = false;
+            foreach (var packet in _packets)
             {
-                if (_packets[i].Options.Includes(session.Rooms))
+                if (after && packet.Options.Includes(session.Rooms))
                 {
-                    missed.Add(_packets[i].Packet);
+                    missed.Add(packet.Messages.Detach());
                 }
+
+                after |= IsOffset(packet, offset);
             }
 
             return ValueTask.FromResult<RestoredSession?>(new RestoredSession(session, missed));
@@ -66,30 +70,76 @@ public partial class Adapter
     /// With recovery on, a plain event without ack that is not volatile gets an offset as its last argument and is
     /// kept, so a client that reconnects after missing it receives it.
     /// </summary>
-    private protected SocketPacket StoreForRecovery(SocketPacket packet, BroadcastOptions options)
+    /// <remarks>
+    /// Returns the encoded messages to send, with one reference for the caller. The store keeps its own reference
+    /// (given back when the packet expires): a text event written into a pooled message gets a pooled copy with the
+    /// offset, so storing costs no allocation either.
+    /// </remarks>
+    private protected EncodedMessages EncodeForBroadcast(SocketPacket packet, BroadcastOptions options)
     {
-        var recovery = Namespace.Server.Options.ConnectionStateRecovery;
+        var server = Namespace.Server;
+        var recovery = server.Options.ConnectionStateRecovery;
         if (recovery is null || packet.Type is not (SocketPacketType.Event or SocketPacketType.BinaryEvent) || packet.AckId >= 0 || options.Volatile)
         {
-            return packet;
+            return server.Encode(packet);
         }
 
         lock (_packets)
         {
+            // Expired packets go as new ones come, not only at the sweep: the pools get back a message per message
+            // stored rather than a sweep's worth at once, which they could not keep.
+            var now = server.Options.TimeProvider.GetUtcNow();
+            ExpirePackets(now - recovery.MaxDisconnectionDuration);
             var offset = NextOffset();
-            var stored = PacketWriter.AppendArgument(packet, offset);
-            _packets.Add(new PersistedPacket(offset, options, stored, Namespace.Server.Options.TimeProvider.GetUtcNow()));
+            var encoded = packet.EncodedMessage is { } pooled && packet.Attachments.Count == 0 && server.Parser is SocketIOJsonParser
+                ? new EncodedMessages(PacketWriter.AppendOffset(pooled, offset))
+                : server.Encode(PacketWriter.AppendArgument(packet, offset.ToString("x", System.Globalization.CultureInfo.InvariantCulture)));
+            encoded.AddRef();
+            _packets.Enqueue(new PersistedPacket(offset, options, encoded, now));
             ScheduleExpiry();
-            return stored;
+            return encoded;
         }
     }
 
-    private string NextOffset()
+    private long NextOffset()
     {
         // Monotonic per adapter, unique across restarts thanks to the time prefix (the role yeast() plays in Node).
+        // Sent in hexadecimal.
         var now = Namespace.Server.Options.TimeProvider.GetUtcNow().ToUnixTimeMilliseconds();
         _lastOffset = Math.Max(_lastOffset + 1, now * 1000);
-        return _lastOffset.ToString("x", System.Globalization.CultureInfo.InvariantCulture);
+        return _lastOffset;
+    }
+
+    /// <summary>Whether a stored packet has the offset the client sent back (lock held).</summary>
+    private bool HasOffset(string offset)
+    {
+        foreach (var packet in _packets)
+        {
+            if (IsOffset(packet, offset))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Whether <paramref name="offset"/> is the packet's offset as sent (lower-case hexadecimal).</summary>
+    private static bool IsOffset(in PersistedPacket packet, string offset)
+    {
+        Span<char> formatted = stackalloc char[16];
+        return packet.Offset.TryFormat(formatted, out var length, "x", System.Globalization.CultureInfo.InvariantCulture) &&
+               offset.AsSpan().SequenceEqual(formatted[..length]);
+    }
+
+    /// <summary>Drops the packets emitted before <paramref name="threshold"/>, giving back the store's references (lock held).</summary>
+    private void ExpirePackets(DateTimeOffset threshold)
+    {
+        while (_packets.TryPeek(out var oldest) && oldest.EmittedAt < threshold)
+        {
+            _packets.Dequeue();
+            oldest.Messages.Release();
+        }
     }
 
     /// <summary>
@@ -130,13 +180,7 @@ public partial class Adapter
         }
 
         var threshold = Namespace.Server.Options.TimeProvider.GetUtcNow() - recovery.MaxDisconnectionDuration;
-        var expired = 0;
-        while (expired < _packets.Count && _packets[expired].EmittedAt < threshold)
-        {
-            expired++;
-        }
-
-        _packets.RemoveRange(0, expired);
+        ExpirePackets(threshold);
         List<string>? gone = null;
         foreach (var (pid, session) in _sessions)
         {
@@ -160,11 +204,12 @@ public partial class Adapter
         protected internal override void OnTimer() => adapter.OnExpiryTimer();
     }
 
-    private sealed record PersistedPacket(string Offset, BroadcastOptions Options, SocketPacket Packet, DateTimeOffset EmittedAt);
+    /// <summary>A stored event: its offset, its targets, and its encoded messages (the store holds one reference).</summary>
+    private readonly record struct PersistedPacket(long Offset, BroadcastOptions Options, EncodedMessages Messages, DateTimeOffset EmittedAt);
 }
 
 /// <summary>What connection state recovery keeps of a disconnected socket.</summary>
 internal sealed record PersistedSession(string Sid, string Pid, IReadOnlySet<string> Rooms, IDictionary<string, object?> Data, DateTimeOffset DisconnectedAt);
 
 /// <summary>A recovered session and the packets it missed.</summary>
-internal sealed record RestoredSession(PersistedSession Session, IReadOnlyList<SocketPacket> MissedPackets);
+internal sealed record RestoredSession(PersistedSession Session, IReadOnlyList<EncodedMessages> MissedPackets);

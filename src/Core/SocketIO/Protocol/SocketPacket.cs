@@ -58,6 +58,13 @@ internal sealed class SocketPacket
     /// </summary>
     public ReadOnlyMemory<byte> EncodedText { get; private set; }
 
+    /// <summary>
+    /// The pooled Engine.IO message whose data is <see cref="EncodedText"/>, when the packet was written for a
+    /// broadcast (<see cref="PacketWriter.RentBroadcast"/>). Borrowed: whoever built the packet holds the reference
+    /// and releases it after the broadcast, so nobody may keep this packet (or its <see cref="Data"/>) beyond it.
+    /// </summary>
+    public EngineIO.EngineMessage? EncodedMessage { get; private set; }
+
     /// <summary>Sets <see cref="Data"/> as the tail of <paramref name="encodedText"/>, which starts with this packet's JSON-parser header.</summary>
     public void SetEncoded(ReadOnlyMemory<byte> encodedText, int headerLength)
     {
@@ -65,9 +72,29 @@ internal sealed class SocketPacket
         EncodedText = encodedText;
     }
 
+    /// <summary>Like <see cref="SetEncoded(ReadOnlyMemory{byte}, int)"/> for the text of a pooled message the caller holds.</summary>
+    public void SetEncoded(EngineIO.EngineMessage message, int headerLength)
+    {
+        SetEncoded(message.Data, headerLength);
+        EncodedMessage = message;
+    }
+
+    /// <summary>Back to a fresh packet's state, so that a reused one keeps nothing of its last use alive.</summary>
+    public void Reset()
+    {
+        _type = default;
+        _namespace = "/";
+        _ackId = -1;
+        _data = default;
+        _attachments = Array.Empty<ReadOnlyMemory<byte>>();
+        EncodedText = default;
+        EncodedMessage = null;
+    }
+
     private void Set<T>(ref T field, T value)
     {
         field = value;
         EncodedText = default;
+        EncodedMessage = null;
     }
 }
