@@ -276,29 +276,52 @@ public sealed partial class FastIoHost : IAsyncDisposable, IDisposable
                 return;
             }
 
-            // Served from a thread-pool work item, not in place on the socket thread that accepted it (which would save
-            // that hop): connections set up in place measured 8.7 instead of 4.9 KB RSS per idle WebSocket connection
-            // in S1 at the same managed heap (bench/RESULTS.md 2026-11-25 "httppath").
-            _ = Serve(connection, CancellationToken.None);
+            if (!SocketAcceptedConnection.InlineProcessing)
+            {
+                _ = Serve(connection, CancellationToken.None);
+                continue;
+            }
+
+            // With inline socket processing, accepts complete on a socket engine thread, which processes every later
+            // request of its connections in place anyway: the new connection's first request (often received by the
+            // time it is accepted) is handled here too, up to its first wait, entering its shard in place, instead of
+            // a thread-pool hop for the connection and a worker woken per connect. S2, pinned, alternating on one build
+            // (bench/RESULTS.md 2026-11-26): 53-60 -> 40-43 µs of server CPU per WebSocket connect, S1 unchanged (the
+            // 8.7 KB blamed on this on 2026-11-25 was the GC compacting in that run, see the "s1" section).
+            ShardScheduler.BeginInlineEntry();
+            try
+            {
+                _ = Serve(connection, CancellationToken.None, yieldFirst: false);
+            }
+            finally
+            {
+                ShardScheduler.EndInlineEntry();
+            }
         }
     }
 
-    /// <summary>Serves <paramref name="connection"/>, tracked in <see cref="_connections"/> until it is closed (for StopAsync).</summary>
-    private Task Serve(AcceptedConnection connection, CancellationToken cancellationToken)
+    /// <summary>
+    /// Serves <paramref name="connection"/>, tracked in <see cref="_connections"/> until it is closed (for StopAsync).
+    /// <paramref name="yieldFirst"/> false runs it on the caller's stack up to its first wait (the inline accept loop).
+    /// </summary>
+    private Task Serve(AcceptedConnection connection, CancellationToken cancellationToken, bool yieldFirst = true)
     {
         // The connection removes its own entry when it ends (no ContinueWith per connection: 144 B less per idle
         // connection). The entry is reserved first, so that a connection ending before the real task is stored
         // leaves nothing behind: TryUpdate then finds no entry.
         var id = Interlocked.Increment(ref _nextConnectionId);
         _connections[id] = Task.CompletedTask;
-        var serving = ServeAsync(connection, id, cancellationToken);
+        var serving = ServeAsync(connection, id, yieldFirst, cancellationToken);
         _connections.TryUpdate(id, serving, Task.CompletedTask);
         return serving;
     }
 
-    private async Task ServeAsync(AcceptedConnection connection, long id, CancellationToken cancellationToken)
+    private async Task ServeAsync(AcceptedConnection connection, long id, bool yieldFirst, CancellationToken cancellationToken)
     {
-        await Task.Yield(); // never run a connection on the accept loop's stack
+        if (yieldFirst)
+        {
+            await Task.Yield(); // never run a connection on the caller's stack (the accept loop's, or a custom host's)
+        }
 
         try
         {

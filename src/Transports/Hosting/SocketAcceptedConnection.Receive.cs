@@ -22,6 +22,9 @@ internal sealed partial class SocketAcceptedConnection
     private static readonly bool s_inlineProcessing =
         Environment.GetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS") == "1";
 
+    /// <summary>Whether socket completions, accepts included, run inline on the socket engine's threads (see above).</summary>
+    internal static bool InlineProcessing => s_inlineProcessing;
+
     private SocketReceiver? _receiver;
     private int _inputCompleted;
     private volatile bool _peerFinished;
