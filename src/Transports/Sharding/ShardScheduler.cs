@@ -165,7 +165,12 @@ internal sealed partial class ShardScheduler : PipeScheduler, IThreadPoolWorkIte
                 Run(item);
             }
 
-            Volatile.Write(ref _scheduled, 0);
+            // A full fence, not a volatile write: the emptiness check below must not be read before the flag's drop is
+            // visible to producers (x86 lets a later load pass an earlier store). With a plain release store, a
+            // producer could enqueue, still see the flag set and queue nothing, while this batch had already read the
+            // queue as empty: the item stayed queued and its connection stalled (a WebSocket echo waited forever for
+            // its ack, once in 5-10 runs of WebSocketAllocationTests, on main before and after 2026-11-26).
+            Interlocked.Exchange(ref _scheduled, 0);
 
             // Something enqueued after the last TryDequeue but before the flag dropped saw the flag set and did not
             // queue a batch: take it on here unless another batch was queued meanwhile.
