@@ -133,6 +133,10 @@ internal sealed class TimerWheel : IDisposable
             }
 
             // Re-checked after releasing: a firing that came between the last round and the release went unserved.
+            // The fence keeps the re-check from being read before the release is visible (a later load may pass an
+            // earlier store): otherwise a firing could find the monitor still held while this thread had already
+            // read no request, and its advance would wait for the next firing (as ShardScheduler's batch flag did).
+            Interlocked.MemoryBarrier();
         }
     }
 
