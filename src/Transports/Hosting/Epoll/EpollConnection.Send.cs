@@ -64,8 +64,15 @@ internal sealed partial class EpollConnection
                 return sent;
             }
 
-            // The kernel's buffer is full: wait for the edge that says it has room again.
-            var waiter = _sendWaiter ??= new EpollWaiter();
+            // The kernel's buffer is full: wait for the edge that says it has room again, watching for it from now on
+            // (an edge that came meanwhile is raised by the modification itself: epoll polls the socket anew).
+            if (_sendWaiter is null)
+            {
+                _sendWaiter = new EpollWaiter();
+                WatchOutput();
+            }
+
+            var waiter = _sendWaiter;
             waiter.Reset();
             if (!_writing.TryWait())
             {
@@ -94,6 +101,22 @@ internal sealed partial class EpollConnection
             try
             {
                 EpollNative.Shutdown(_fd.Fd, EpollNative.SHUT_WR); // a failure means the peer is gone already; closing follows
+            }
+            finally
+            {
+                _fd.Release();
+            }
+        }
+    }
+
+    /// <summary>Adds output readiness to the registration (once: the first time a send waits for room).</summary>
+    private void WatchOutput()
+    {
+        if (_fd.TryAddRef())
+        {
+            try
+            {
+                _loop!.Modify(_fd.Fd, OutputEvents, _slot);
             }
             finally
             {

@@ -14,9 +14,9 @@ namespace FastIo.Transports.Hosting.Epoll;
 /// <para>Why not <see cref="System.Net.Sockets.Socket"/> (bench/RESULTS.md, "epoll"): an idle runtime socket waits in
 /// a zero-byte receive, which costs two extra <c>recv</c> calls per message (tried at once, then again on readiness,
 /// before the real receive) and ~900 B per connection (the socket, its handle, its async context and operation
-/// queues, the event args). Here a connection is registered once, edge-triggered, for input and output; readiness
-/// runs the receive directly, and a receive shorter than its block means the socket is drained, so a message costs
-/// one <c>recv</c>.</para>
+/// queues, the event args). Here a connection is registered once, edge-triggered (for output too only after a send
+/// found the kernel's buffer full); readiness runs the receive directly, and a receive shorter than its block means
+/// the socket is drained, so a message costs one <c>recv</c>.</para>
 /// <para>Like the managed connection, it holds no buffer while idle: a block is rented only when bytes are there.</para>
 /// </remarks>
 internal sealed partial class EpollConnection : SocketConnection, IEpollHandler
@@ -24,6 +24,13 @@ internal sealed partial class EpollConnection : SocketConnection, IEpollHandler
     private DescriptorGuard _fd;
     private EpollLoop? _loop;
     private int _slot;
+    private int _closed;
+
+    /// <summary>What a connection is registered for until a send waits for room (<see cref="OutputEvents"/>).</summary>
+    private const uint InputEvents = EpollNative.EPOLLIN | EpollNative.EPOLLRDHUP | EpollNative.EPOLLET;
+
+    /// <summary>What it is registered for from then on.</summary>
+    private const uint OutputEvents = InputEvents | EpollNative.EPOLLOUT;
 
     /// <param name="fd">A connected, non-blocking stream socket; this connection owns it from now on.</param>
     /// <param name="input">The input's pool, block size and thresholds (see <see cref="SocketConnection"/>).</param>
@@ -36,15 +43,16 @@ internal sealed partial class EpollConnection : SocketConnection, IEpollHandler
     }
 
     /// <summary>
-    /// Registers the socket with <paramref name="loop"/> (edge-triggered, input and output) and receives what arrived
-    /// with the connection, inline, as the managed connection does: a request that came with the connect is read here.
+    /// Registers the socket with <paramref name="loop"/>, edge-triggered, for input only: its first readiness event
+    /// runs the first receive. Output readiness is watched only once a send found the kernel's buffer full
+    /// (<see cref="SendAsync"/>), so that a connection costs no wake-up for the room every new socket has.
     /// </summary>
     /// <exception cref="System.Net.Sockets.SocketException">The loop could not take the socket (out of memory); the caller closes it.</exception>
     public void Start(EpollLoop loop)
     {
         _loop = loop;
-        _slot = loop.Register(_fd.Fd, EpollNative.EPOLLIN | EpollNative.EPOLLOUT | EpollNative.EPOLLRDHUP | EpollNative.EPOLLET, this);
-        Receive();
+        _reading.StartWaiting(); // before the registration: bytes already there raise the first event at once
+        _slot = loop.Register(_fd.Fd, InputEvents, this);
     }
 
     /// <summary>Closes the socket of a connection that never started (its loop refused it).</summary>
@@ -82,12 +90,15 @@ internal sealed partial class EpollConnection : SocketConnection, IEpollHandler
             await LingerAsync().ConfigureAwait(false);
         }
 
-        if (!_fd.Close())
+        if (Interlocked.Exchange(ref _closed, 1) != 0)
         {
             return;
         }
 
-        _loop?.Unregister(_fd.Fd, _slot); // before the last reference closes the number: a closed one is reused at once
+        // Unregistered while this connection still holds its reference: once the number is closed, the kernel hands it
+        // to the next accept, and a late EPOLL_CTL_DEL would remove that connection's registration instead.
+        _loop?.Unregister(_fd.Fd, _slot);
+        _fd.Close(); // closes now, or when a send or receive in progress on another thread returns
         if (_writing.Close())
         {
             _sendWaiter!.SetResult(false); // a send waiting for room: the socket is gone

@@ -66,7 +66,7 @@ internal sealed unsafe class EpollLoop
             _handlers[slot] = handler;
         }
 
-        if (EpollNative.Add(_epoll, fd, events, (ulong)slot) != 0)
+        if (EpollNative.Control(_epoll, EpollNative.EPOLL_CTL_ADD, fd, events, (ulong)slot) != 0)
         {
             var error = EpollNative.Errno;
             lock (_lock)
@@ -79,6 +79,16 @@ internal sealed unsafe class EpollLoop
         }
 
         return slot;
+    }
+
+    /// <summary>Changes what <paramref name="fd"/> (registered in <paramref name="slot"/>) is watched for; the kernel re-polls it.</summary>
+    /// <exception cref="SocketException">The kernel refused (out of memory).</exception>
+    public void Modify(int fd, uint events, int slot)
+    {
+        if (EpollNative.Modify(_epoll, fd, events, (ulong)slot) != 0)
+        {
+            throw new SocketException((int)EpollNative.ToSocketError(EpollNative.Errno));
+        }
     }
 
     /// <summary>Stops the events of <paramref name="fd"/> (still open) and releases its slot.</summary>

@@ -14,6 +14,7 @@ internal static unsafe partial class EpollNative
     public const int EPOLL_CLOEXEC = 0x80000;
     public const int EPOLL_CTL_ADD = 1;
     public const int EPOLL_CTL_DEL = 2;
+    public const int EPOLL_CTL_MOD = 3;
     public const uint EPOLLIN = 0x001;
     public const uint EPOLLOUT = 0x004;
     public const uint EPOLLERR = 0x008;
@@ -79,14 +80,17 @@ internal static unsafe partial class EpollNative
     [LibraryImport(Libc, EntryPoint = "close", SetLastError = true)]
     public static partial int Close(int fd);
 
-    /// <summary>Registers <paramref name="fd"/> with <paramref name="epfd"/> for <paramref name="events"/>, tagged <paramref name="data"/>.</summary>
-    public static int Add(int epfd, int fd, uint events, ulong data)
+    /// <summary>Registers (<paramref name="op"/> ADD) or re-registers (MOD) <paramref name="fd"/> for <paramref name="events"/>, tagged <paramref name="data"/>.</summary>
+    public static int Control(int epfd, int op, int fd, uint events, ulong data)
     {
         var ev = stackalloc byte[16];
         *(uint*)ev = events;
         *(ulong*)(ev + EventDataOffset) = data;
-        return EpollCtl(epfd, EPOLL_CTL_ADD, fd, ev);
+        return EpollCtl(epfd, op, fd, ev);
     }
+
+    /// <summary>Re-registers <paramref name="fd"/> for <paramref name="events"/> (see <see cref="Control"/>).</summary>
+    public static int Modify(int epfd, int fd, uint events, ulong data) => Control(epfd, EPOLL_CTL_MOD, fd, events, data);
 
     /// <summary>The errno of the last failed call on this thread.</summary>
     public static int Errno => Marshal.GetLastPInvokeError();

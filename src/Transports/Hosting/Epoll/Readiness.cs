@@ -30,6 +30,9 @@ internal struct Readiness
 
     private int _state;
 
+    /// <summary>Starts the owner out waiting: the first edge runs it (call before the descriptor is registered).</summary>
+    public void StartWaiting() => Volatile.Write(ref _state, Waiting);
+
     /// <summary>The owner met EAGAIN: true when it may return (the next edge runs it); false when an edge came meanwhile, so it must try again.</summary>
     public bool TryWait() => TryLeaveRunning(Waiting);
 
