@@ -88,7 +88,7 @@ public sealed class EpollEngineTests
     }
 
     [Test]
-    public async Task The_peer_address_of_a_dual_stack_listener_is_the_IPv4_mapped_client()
+    public async Task An_accepted_socket_has_Nagle_off_and_the_IPv4_mapped_peer_address_of_a_dual_stack_listener()
     {
         await using var listener = EpollConnectionListener.Bind(new IPEndPoint(IPAddress.IPv6Any, 0), 16, s_input);
         var port = ((IPEndPoint)listener.EndPoint).Port;
@@ -96,6 +96,7 @@ public sealed class EpollEngineTests
         await client.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port));
         var server = (EpollConnection)(await listener.AcceptAsync(CancellationToken.None))!;
 
+        Assert.That(server.NoDelay, Is.True, "TCP_NODELAY, set on the listener, must reach every accepted socket");
         var remote = (IPEndPoint)server.RemoteEndPoint!;
         Assert.That(remote.Address, Is.EqualTo(IPAddress.Loopback.MapToIPv6()));
         Assert.That(remote.Port, Is.EqualTo(((IPEndPoint)client.LocalEndPoint!).Port));

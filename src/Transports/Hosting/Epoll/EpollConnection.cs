@@ -55,6 +55,25 @@ internal sealed partial class EpollConnection : SocketConnection, IEpollHandler
         _slot = loop.Register(_fd.Fd, InputEvents, this);
     }
 
+    /// <summary>Whether Nagle's algorithm is off on the socket (TCP_NODELAY, inherited from the listener); for tests.</summary>
+    internal unsafe bool NoDelay
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(!_fd.TryAddRef(), this);
+            try
+            {
+                int value = 0;
+                uint length = sizeof(int);
+                return EpollNative.GetSockOpt(_fd.Fd, EpollNative.IPPROTO_TCP, EpollNative.TCP_NODELAY, &value, &length) == 0 && value != 0;
+            }
+            finally
+            {
+                _fd.Release();
+            }
+        }
+    }
+
     /// <summary>Closes the socket of a connection that never started (its loop refused it).</summary>
     public void Abort() => _fd.Close();
 

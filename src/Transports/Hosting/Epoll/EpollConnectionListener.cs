@@ -46,6 +46,7 @@ internal sealed class EpollConnectionListener : IConnectionListener, IEpollHandl
         try
         {
             socket.Blocking = false;
+            socket.NoDelay = true; // inherited by every accepted socket on Linux: no setsockopt per connection
             return new EpollConnectionListener(socket, input, EpollLoops.First);
         }
         catch
@@ -163,8 +164,6 @@ internal sealed class EpollConnectionListener : IConnectionListener, IEpollHandl
             return null;
         }
 
-        var noDelay = 1;
-        EpollNative.SetSockOpt(fd, EpollNative.IPPROTO_TCP, EpollNative.TCP_NODELAY, &noDelay, sizeof(int));
         var connection = new EpollConnection(fd, _input, ToEndPoint(address, length), new ConnectionScheduler());
         try
         {
