@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
@@ -169,6 +170,111 @@ public sealed class EpollEngineTests
         var end = await stuck.WaitAsync(TimeSpan.FromSeconds(5));
         Assert.That(end.IsCompleted || end.IsCanceled, Is.True);
         await server.Output.CompleteAsync();
+    }
+
+    // DisposeAsync landing between accept4's EAGAIN and Readiness.TryWait: TryWait once saw Closed and said "wait", so
+    // nobody completed the waiter and AcceptAsync never returned (FastIoHost.StopAsync awaits the accept loops: it
+    // hung). A race: 10 s of rounds with random offsets (it hung within ~300 rounds before the fix).
+    [Test]
+    public void Disposing_the_listener_while_an_accept_is_about_to_wait_ends_the_accept()
+    {
+        var hung = 0;
+        var rounds = 0;
+        var deadline = Stopwatch.StartNew();
+        var random = new Random(1);
+        while (deadline.Elapsed < TimeSpan.FromSeconds(10) && hung == 0)
+        {
+            rounds++;
+            var listener = EpollConnectionListener.Bind(new IPEndPoint(IPAddress.Loopback, 0), 16, s_input);
+            var go = 0;
+            var spins = random.Next(0, 3000);
+            ValueTask<AcceptedConnection?> accepting = default;
+            var a = new Thread(() =>
+            {
+                while (Volatile.Read(ref go) == 0) { }
+                accepting = listener.AcceptAsync(CancellationToken.None);
+            });
+            var b = new Thread(() =>
+            {
+                while (Volatile.Read(ref go) == 0) { }
+                Thread.SpinWait(spins);
+                listener.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            });
+            a.Start();
+            b.Start();
+            Volatile.Write(ref go, 1);
+            a.Join();
+            b.Join();
+            if (!accepting.AsTask().Wait(TimeSpan.FromSeconds(2)))
+            {
+                hung++;
+            }
+        }
+
+        TestContext.Out.WriteLine($"rounds {rounds}, hung {hung}");
+        Assert.That(hung, Is.Zero, $"an accept never ended after the listener was disposed ({rounds} rounds)");
+    }
+
+    // `await using` plus an explicit DisposeAsync (as Connections_opened_and_closed_in_waves does) releases the
+    // listener's slot twice: two later registrations of the first loop share it (one never hears of its events), and
+    // the second EPOLL_CTL_DEL names a descriptor number the kernel may have handed to a new connection meanwhile.
+    [Test]
+    public async Task Disposing_a_listener_twice_leaves_later_connections_working()
+    {
+        for (var round = 0; round < 5; round++)
+        {
+            var first = EpollConnectionListener.Bind(new IPEndPoint(IPAddress.Loopback, 0), 16, s_input);
+            await first.DisposeAsync();
+            await first.DisposeAsync();
+
+            await using var listener = EpollConnectionListener.Bind(new IPEndPoint(IPAddress.Loopback, 0), 256, s_input);
+            var clients = new List<Socket>();
+            var servers = new List<EpollConnection>();
+            for (var i = 0; i < 40; i++)
+            {
+                var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+                await client.ConnectAsync(listener.EndPoint);
+                clients.Add(client);
+                servers.Add((EpollConnection)(await listener.AcceptAsync(CancellationToken.None))!);
+            }
+
+            foreach (var client in clients)
+            {
+                await client.SendAsync(new byte[] { 1, 2, 3 }, SocketFlags.None);
+            }
+
+            var stuck = 0;
+            foreach (var server in servers)
+            {
+                var read = server.Input.ReadAsync().AsTask();
+                if (await Task.WhenAny(read, Task.Delay(2000)) != read)
+                {
+                    stuck++;
+                    server.Input.CancelPendingRead();
+                }
+
+                var result = await read;
+                server.Input.AdvanceTo(result.Buffer.End);
+            }
+
+            foreach (var server in servers)
+            {
+                await server.Input.CompleteAsync();
+                await server.Output.CompleteAsync();
+            }
+
+            foreach (var client in clients)
+            {
+                client.Dispose();
+            }
+
+            foreach (var server in servers)
+            {
+                await server.CloseAsync();
+            }
+
+            Assert.That(stuck, Is.Zero, $"round {round}: {stuck} of {servers.Count} connections never received their bytes");
+        }
     }
 
     private static async Task ServeEchoAsync(EpollConnectionListener listener)

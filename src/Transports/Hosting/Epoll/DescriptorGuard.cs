@@ -51,6 +51,21 @@ internal struct DescriptorGuard
         }
     }
 
+    /// <summary>
+    /// Closes the descriptor now when no call is using it (only the owner's reference is left): true when it was
+    /// closed here; false when a call is in progress (or it was closed already), in which case use <see cref="Close"/>.
+    /// </summary>
+    public bool TryCloseUnused()
+    {
+        if (Interlocked.CompareExchange(ref _state, ClosedBit, 1) != 1)
+        {
+            return false;
+        }
+
+        EpollNative.Close(Fd);
+        return true;
+    }
+
     /// <summary>Stops new calls and releases the owner's reference: the descriptor closes now, or when the last call returns. Once only.</summary>
     public bool Close()
     {

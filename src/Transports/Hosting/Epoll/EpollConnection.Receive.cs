@@ -10,6 +10,9 @@ internal sealed partial class EpollConnection
     [ThreadStatic]
     private static byte[]? t_discard;
 
+    /// <summary>How many discarding receives (of 4 KB) one run makes before it hands the rest to the thread pool.</summary>
+    private const int MaxDiscardsPerRun = 16;
+
     private Readiness _reading;
     private int _inputCompleted;
     private int _peerFinished;
@@ -26,8 +29,17 @@ internal sealed partial class EpollConnection
     {
         try
         {
+            var discards = 0;
             while (ReceiveOnce())
             {
+                if (Volatile.Read(ref _discarding) is not null && ++discards == MaxDiscardsPerRun)
+                {
+                    // A peer that keeps sending while we linger would hold this thread (the loop's, serving every other
+                    // connection of the loop, or the closing one) until LingerTimeout: go on from the pool instead,
+                    // still owning the receive side (Running: edges meanwhile are recorded as Signaled).
+                    ThreadPool.UnsafeQueueUserWorkItem(static connection => connection.Receive(), this, preferLocal: false);
+                    return;
+                }
             }
         }
         catch (Exception e)
@@ -83,9 +95,11 @@ internal sealed partial class EpollConnection
             case SocketInput.AppendResult.Paused:
                 return !_reading.TryStop();
             default:
-                _reading.Stop(); // the application stopped reading
+                // The application stopped reading. TryStop, not Stop: a lingering close may have resumed this receive
+                // meanwhile (Running -> Signaled), and Stop would overwrite that with Stopped: nothing would discard
+                // what the peer still sends, and the close would wait out LingerTimeout, then reset the connection.
                 CompleteInput(error: null);
-                return false;
+                return !_reading.TryStop();
         }
     }
 
@@ -152,6 +166,7 @@ internal sealed partial class EpollConnection
                 return true;
             default:
                 _reading.Stop();
+                Interlocked.Exchange(ref _peerFinished, 1); // nothing to linger for: a lingering close that starts now returns at once
                 var error = EpollNative.ToSocketError(errno);
                 CompleteInput(SocketAcceptedConnection.IsConnectionGone(error) ? null : new IOException($"Receive failed: {error}.", new SocketException((int)error)));
                 Volatile.Read(ref _discarding)?.TrySetResult();

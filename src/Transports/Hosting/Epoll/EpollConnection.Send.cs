@@ -68,8 +68,8 @@ internal sealed partial class EpollConnection
             // (an edge that came meanwhile is raised by the modification itself: epoll polls the socket anew).
             if (_sendWaiter is null)
             {
+                WatchOutput(); // first: if it fails, the next send tries again
                 _sendWaiter = new EpollWaiter();
-                WatchOutput();
             }
 
             var waiter = _sendWaiter;
@@ -112,16 +112,14 @@ internal sealed partial class EpollConnection
     /// <summary>Adds output readiness to the registration (once: the first time a send waits for room).</summary>
     private void WatchOutput()
     {
-        if (_fd.TryAddRef())
+        ObjectDisposedException.ThrowIf(!_fd.TryAddRef(), this);
+        try
         {
-            try
-            {
-                _loop!.Modify(_fd.Fd, OutputEvents, _slot);
-            }
-            finally
-            {
-                _fd.Release();
-            }
+            _loop!.Modify(_fd.Fd, OutputEvents, _slot);
+        }
+        finally
+        {
+            _fd.Release();
         }
     }
 
@@ -139,7 +137,9 @@ internal sealed partial class EpollConnection
     {
         if (_writing.TryClaimWaiting())
         {
-            _sendWaiter!.SetResult(false);
+            // Completed from the pool, not inline: the cancellation comes from SocketOutput under its lock (Abandon,
+            // CancelPendingFlush), and the send's continuation, the flush's and the application's must not run in it.
+            ThreadPool.UnsafeQueueUserWorkItem(static waiter => waiter.SetResult(false), _sendWaiter!, preferLocal: false);
         }
     }
 }

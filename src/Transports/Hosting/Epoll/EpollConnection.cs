@@ -50,9 +50,9 @@ internal sealed partial class EpollConnection : SocketConnection, IEpollHandler
     /// <exception cref="System.Net.Sockets.SocketException">The loop could not take the socket (out of memory); the caller closes it.</exception>
     public void Start(EpollLoop loop)
     {
-        _loop = loop;
         _reading.StartWaiting(); // before the registration: bytes already there raise the first event at once
         _slot = loop.Register(_fd.Fd, InputEvents, this);
+        _loop = loop; // only once registered: a close of a connection that never started releases no slot
     }
 
     /// <summary>Whether Nagle's algorithm is off on the socket (TCP_NODELAY, inherited from the listener); for tests.</summary>
@@ -114,10 +114,21 @@ internal sealed partial class EpollConnection : SocketConnection, IEpollHandler
             return;
         }
 
-        // Unregistered while this connection still holds its reference: once the number is closed, the kernel hands it
-        // to the next accept, and a late EPOLL_CTL_DEL would remove that connection's registration instead.
-        _loop?.Unregister(_fd.Fd, _slot);
-        _fd.Close(); // closes now, or when a send or receive in progress on another thread returns
+        if (_fd.TryCloseUnused())
+        {
+            // Closing removed the registration (one system call instead of two), unless another process still holds the
+            // socket (a child between fork and exec, epoll(7) Q6): then its events may name the slot after it was reused,
+            // which costs the slot's new owner one spurious receive (EAGAIN), nothing more.
+            _loop?.Release(_slot);
+        }
+        else
+        {
+            // A send or receive is in progress on another thread, and the descriptor closes when it returns: unregister
+            // first, while the number is still ours. Once it is closed, the kernel hands it to the next accept, and a
+            // late EPOLL_CTL_DEL would remove that connection's registration instead.
+            _loop?.Unregister(_fd.Fd, _slot);
+            _fd.Close();
+        }
         if (_writing.Close())
         {
             _sendWaiter!.SetResult(false); // a send waiting for room: the socket is gone

@@ -23,7 +23,7 @@ internal sealed class EpollConnectionListener : IConnectionListener, IEpollHandl
     private readonly EpollWaiter _waiter = new();
     private readonly int _slot;
     private Readiness _accepting;
-    private volatile bool _disposed;
+    private int _disposed;
 
     private EpollConnectionListener(Socket socket, PipeOptions input, EpollLoop loop)
     {
@@ -60,7 +60,7 @@ internal sealed class EpollConnectionListener : IConnectionListener, IEpollHandl
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<AcceptedConnection?> AcceptAsync(CancellationToken cancellationToken)
     {
-        while (!_disposed && !cancellationToken.IsCancellationRequested)
+        while (Volatile.Read(ref _disposed) == 0 && !cancellationToken.IsCancellationRequested)
         {
             var connection = TryAccept(out var errno);
             if (connection is not null)
@@ -93,8 +93,8 @@ internal sealed class EpollConnectionListener : IConnectionListener, IEpollHandl
                     }
 
                     break;
-                case -1:
-                    return null; // the listening socket is closed
+                case -1 or EpollNative.EBADF or EpollNative.EINVAL or EpollNative.ENOTSOCK:
+                    return null; // the listening socket is closed (or not listening): retrying would spin
                 default:
                     break; // e.g. ECONNABORTED: the peer left before accept; keep serving others
             }
@@ -113,7 +113,13 @@ internal sealed class EpollConnectionListener : IConnectionListener, IEpollHandl
 
     public ValueTask DisposeAsync()
     {
-        _disposed = true;
+        // Once only: a second EPOLL_CTL_DEL would name a number the kernel may have given to a new connection since
+        // (removing its registration), and a second release would hand the slot to two registrations.
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return ValueTask.CompletedTask;
+        }
+
         _loop.Unregister((int)_socket.Handle, _slot);
         if (_accepting.Close())
         {

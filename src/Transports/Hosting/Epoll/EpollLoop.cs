@@ -83,11 +83,17 @@ internal sealed unsafe class EpollLoop
 
     /// <summary>Changes what <paramref name="fd"/> (registered in <paramref name="slot"/>) is watched for; the kernel re-polls it.</summary>
     /// <exception cref="SocketException">The kernel refused (out of memory).</exception>
+    /// <exception cref="ObjectDisposedException">The descriptor was unregistered (its connection is closing).</exception>
     public void Modify(int fd, uint events, int slot)
     {
         if (EpollNative.Modify(_epoll, fd, events, (ulong)slot) != 0)
         {
-            throw new SocketException((int)EpollNative.ToSocketError(EpollNative.Errno));
+            var errno = EpollNative.Errno;
+
+            // ENOENT: a close unregistered the descriptor meanwhile (it is still open while this call holds it).
+            throw errno == EpollNative.ENOENT
+                ? new ObjectDisposedException("The connection was closed.")
+                : new SocketException((int)EpollNative.ToSocketError(errno));
         }
     }
 
@@ -96,6 +102,16 @@ internal sealed unsafe class EpollLoop
     {
         // Failure means the descriptor is not registered any more; the slot is released either way.
         EpollNative.EpollCtl(_epoll, EpollNative.EPOLL_CTL_DEL, fd, null);
+        Release(slot);
+    }
+
+    /// <summary>
+    /// Releases the slot of a descriptor that was closed (closing the last reference to a socket removes its
+    /// registration, so no EPOLL_CTL_DEL is needed): events collected before the close may still name the slot,
+    /// which is therefore reused only after the loop's current batch.
+    /// </summary>
+    public void Release(int slot)
+    {
         lock (_lock)
         {
             _handlers[slot] = null;

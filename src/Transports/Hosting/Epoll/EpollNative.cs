@@ -31,12 +31,16 @@ internal static unsafe partial class EpollNative
     public const int AF_INET = 2;
     public const int AF_INET6 = 10;
 
+    public const int ENOENT = 2;
     public const int EINTR = 4;
+    public const int EBADF = 9;
     public const int EAGAIN = 11;
     public const int ENOMEM = 12;
     public const int ENFILE = 23;
     public const int EMFILE = 24;
+    public const int EINVAL = 22;
     public const int EPIPE = 32;
+    public const int ENOTSOCK = 88;
     public const int ENETDOWN = 100;
     public const int ENETUNREACH = 101;
     public const int ENETRESET = 102;

@@ -33,7 +33,7 @@ internal struct Readiness
     /// <summary>Starts the owner out waiting: the first edge runs it (call before the descriptor is registered).</summary>
     public void StartWaiting() => Volatile.Write(ref _state, Waiting);
 
-    /// <summary>The owner met EAGAIN: true when it may return (the next edge runs it); false when an edge came meanwhile, so it must try again.</summary>
+    /// <summary>The owner met EAGAIN: true when it may return (the next edge runs it); false when an edge came meanwhile or the state was closed, so it must try again.</summary>
     public bool TryWait() => TryLeaveRunning(Waiting);
 
     /// <summary>The owner stops until <see cref="Resume"/>: true when it may return; false when an edge or a resume came meanwhile.</summary>
@@ -88,7 +88,10 @@ internal struct Readiness
             return false;
         }
 
-        return true; // closed under the owner: nothing will run it again, and nothing needs to
+        // Closed under the owner (a close between its attempt and now): had it returned true, a send or an accept would
+        // await a waiter nobody completes any more (Close found it running, not waiting). Its next attempt finds the
+        // descriptor closed (closed before this state) and ends.
+        return false;
     }
 
     private bool Wake(bool fromStopped)
