@@ -26,7 +26,8 @@ internal static class CommandLine
           fastio bench       [--port 3000] [--host ADDRESS] [--log-level Warning]
                              the benchmark application (bench/): echo with ack, broadcast trigger, stats
         every command also takes --shards N: sessions spread over N shards (default: one per core), and
-               --socket-engine auto|epoll|managed: FastIo's epoll loops (auto: on Linux) or the runtime's sockets
+               --socket-engine auto|epoll|managed: FastIo's epoll loops (auto: on Linux) or the runtime's sockets,
+               --max-connections N: stop accepting at N open connections (default: from the open-files limit)
         REDIS: --redis HOST:PORT (any StackExchange.Redis configuration string) [--redis-key socket.io]
                [--redis-mode classic|sharded] [--redis-subscription-mode dynamic|static|dynamic-private]
                [--redis-requests-timeout 5000]: a cluster with FastIo and Node (@socket.io/redis-adapter 8.3)
@@ -115,6 +116,11 @@ internal static class CommandLine
             }
 
             options.SocketEngine = socketEngine;
+        }
+
+        if (flags.ContainsKey("max-connections"))
+        {
+            options.MaxConnections = GetInt(flags, "max-connections", 1);
         }
 
         var port = GetInt(flags, "port", 3000);

@@ -39,6 +39,9 @@ public sealed partial class FastIoHost : IAsyncDisposable, IDisposable
     private readonly CancellationTokenSource _shutdown = new();
     private readonly NodeForwarder? _forwarder;
     private long _nextConnectionId;
+    private int _openConnections;
+    private int _maxConnections = int.MaxValue; // set at start (FastIoHostOptions.MaxConnections)
+    private TaskCompletionSource? _connectionClosed; // an accept loop waits on it at the limit
     private int _state; // 0 new, 1 started, 2 stopped
 
     /// <summary>Creates a host that hands sessions to <paramref name="handler"/>.</summary>
@@ -153,6 +156,8 @@ public sealed partial class FastIoHost : IAsyncDisposable, IDisposable
             EpollLoop.HandlerFailed += OnEpollHandlerFailed;
         }
 
+        _maxConnections = _options.MaxConnections ?? DescriptorLimit.DefaultMaxConnections() ?? int.MaxValue;
+
         foreach (var listener in _listeners)
         {
             _acceptLoops.Add(AcceptLoopAsync(listener));
@@ -176,6 +181,7 @@ public sealed partial class FastIoHost : IAsyncDisposable, IDisposable
             await listener.DisposeAsync().ConfigureAwait(false);
         }
 
+        Interlocked.Exchange(ref _connectionClosed, null)?.TrySetResult(); // an accept loop waiting at MaxConnections
         await Task.WhenAll(_acceptLoops).ConfigureAwait(false);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_options.ShutdownTimeout);
@@ -282,6 +288,11 @@ public sealed partial class FastIoHost : IAsyncDisposable, IDisposable
         await Task.Yield();
         while (true)
         {
+            if (!await WaitForConnectionSlotAsync().ConfigureAwait(false))
+            {
+                return; // shutting down
+            }
+
             var connection = await listener.AcceptAsync(_shutdown.Token).ConfigureAwait(false);
             if (connection is null)
             {
@@ -313,6 +324,47 @@ public sealed partial class FastIoHost : IAsyncDisposable, IDisposable
     }
 
     /// <summary>
+    /// Waits while the host holds <see cref="FastIoHostOptions.MaxConnections"/> connections: the listener then does not
+    /// accept, and new connections wait in its backlog. False once the host is shutting down.
+    /// </summary>
+    private async ValueTask<bool> WaitForConnectionSlotAsync()
+    {
+        while (Volatile.Read(ref _openConnections) >= _maxConnections)
+        {
+            var closed = Volatile.Read(ref _connectionClosed);
+            if (closed is null)
+            {
+                var created = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                closed = Interlocked.CompareExchange(ref _connectionClosed, created, null) ?? created;
+            }
+
+            // Re-checked after publishing the signal: a connection that ended in between, or StopAsync, saw no signal
+            // to complete.
+            if (Volatile.Read(ref _openConnections) < _maxConnections)
+            {
+                break;
+            }
+
+            if (Volatile.Read(ref _state) == 2)
+            {
+                return false;
+            }
+
+            Log.ConnectionLimitReached(_logger, _maxConnections);
+            try
+            {
+                await closed.Task.WaitAsync(_shutdown.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return false;
+            }
+        }
+
+        return !_shutdown.IsCancellationRequested;
+    }
+
+    /// <summary>
     /// Serves <paramref name="connection"/>, tracked in <see cref="_connections"/> until it is closed (for StopAsync).
     /// <paramref name="yieldFirst"/> false runs it on the caller's stack up to its first wait (the inline accept loop).
     /// </summary>
@@ -322,6 +374,7 @@ public sealed partial class FastIoHost : IAsyncDisposable, IDisposable
         // connection). The entry is reserved first, so that a connection ending before the real task is stored
         // leaves nothing behind: TryUpdate then finds no entry.
         var id = Interlocked.Increment(ref _nextConnectionId);
+        Interlocked.Increment(ref _openConnections);
         _connections[id] = Task.CompletedTask;
         var serving = ServeAsync(connection, id, yieldFirst, cancellationToken);
         _connections.TryUpdate(id, serving, Task.CompletedTask);
@@ -365,6 +418,10 @@ public sealed partial class FastIoHost : IAsyncDisposable, IDisposable
             finally
             {
                 _connections.TryRemove(id, out _);
+                if (Interlocked.Decrement(ref _openConnections) < _maxConnections)
+                {
+                    Interlocked.Exchange(ref _connectionClosed, null)?.TrySetResult();
+                }
             }
         }
     }
@@ -385,6 +442,9 @@ public sealed partial class FastIoHost : IAsyncDisposable, IDisposable
 
         [LoggerMessage(24, LogLevel.Warning, "Leaving the cluster's node directory failed")]
         public static partial void LeaveFailed(ILogger logger, Exception exception);
+
+        [LoggerMessage(26, LogLevel.Warning, "Holding {Max} connections (MaxConnections): new connections wait in the listen backlog until one closes")]
+        public static partial void ConnectionLimitReached(ILogger logger, int max);
 
         [LoggerMessage(25, LogLevel.Error, "A socket event handler failed; its loop goes on")]
         public static partial void SocketHandlerFailed(ILogger logger, Exception exception);

@@ -10,6 +10,7 @@ namespace FastIo.Transports.Hosting;
 public sealed class FastIoHostOptions
 {
     private int? _shards;
+    private int? _maxConnections;
 
     /// <summary>Where to listen. Default: port 3000 on every address, IPv6 and IPv4 (dual-stack).</summary>
     public IList<IPEndPoint> Endpoints { get; } = new List<IPEndPoint>();
@@ -65,6 +66,27 @@ public sealed class FastIoHostOptions
     /// keep the runtime's sockets.
     /// </summary>
     public SocketEngine SocketEngine { get; set; } = SocketEngine.Auto;
+
+    /// <summary>
+    /// How many connections the host's listeners hold open at once; at the limit they stop accepting (new connections
+    /// wait in the listen backlog) until one closes. Null (the default) derives it from the process's open-files limit:
+    /// that limit minus the descriptors open at start and a headroom of 1/32 of it (at least 64), since a process out of
+    /// descriptors cannot start a thread and the runtime aborts it; unlimited where the limit cannot be read.
+    /// Connections handed in by a custom host are counted but never refused.
+    /// </summary>
+    public int? MaxConnections
+    {
+        get => _maxConnections;
+        set
+        {
+            if (value is { } count)
+            {
+                ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
+            }
+
+            _maxConnections = value;
+        }
+    }
 
     /// <summary>The listen backlog.</summary>
     public int Backlog { get; set; } = 1024;
