@@ -50,8 +50,9 @@ internal sealed partial class EngineHttpApplication
         path.StartsWith(_path, StringComparison.Ordinal) &&
         (path.Length == _path.Length || path[_path.Length] == '/');
 
-    // Not pooled: it stays pending for a WebSocket's whole life, and pooled boxes held that long cost S1 ~3 KB RSS per
-    // idle connection (bench/RESULTS.md 2026-11-25 "httppath").
+    // Pooled: since the upgraded connection is handed off (HttpContext.HandOff), this box no longer stays pending for a
+    // WebSocket's life but completes at the upgrade; a long-polling GET holds it while it waits and gives it back.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public async ValueTask HandleAsync(HttpContext context)
     {
         var request = context.Request;
@@ -269,6 +270,7 @@ internal sealed partial class EngineHttpApplication
         }
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask HandleWebSocketAsync(
         HttpContext context, EngineSession? session, int protocol, EngineRequestInfo? info, ShardScheduler shard, HandshakeTicket? ticket)
     {

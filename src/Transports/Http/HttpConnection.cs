@@ -80,7 +80,7 @@ internal sealed class HttpConnection
     /// </summary>
     /// <remarks><paramref name="scheduler"/> is the reader scheduler of the input when the host made it retargetable
     /// (see <see cref="HttpContext.MoveToShard"/>); null for pipes a custom host handed in.</remarks>
-    public static Task<Task?> RunAsync(IDuplexPipe transport, EndPoint? remoteEndPoint, IHttpApplication app, HttpServerOptions options, ILogger logger, ConnectionScheduler? scheduler, CancellationToken shutdown)
+    public static ValueTask<Task?> RunAsync(IDuplexPipe transport, EndPoint? remoteEndPoint, IHttpApplication app, HttpServerOptions options, ILogger logger, ConnectionScheduler? scheduler, CancellationToken shutdown)
     {
         ArgumentNullException.ThrowIfNull(transport);
         ArgumentNullException.ThrowIfNull(app);
@@ -107,6 +107,7 @@ internal sealed class HttpConnection
     /// <see cref="HttpContext.DetachAsync"/> (false: the application writes whatever the peer gets next).
     /// <paramref name="flush"/> false leaves the 101 unflushed, to leave with the protocol's first bytes.
     /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     internal async ValueTask<IDuplexPipe> AcceptUpgradeAsync(bool writeSwitchingProtocols, bool flush = true)
     {
         ValueTask? watcher;
@@ -174,7 +175,12 @@ internal sealed class HttpConnection
         }
     }
 
-    private async Task<Task?> ProcessAsync()
+    // Pooled, like the other steps of the request loop: every connect allocated these boxes (~1 KB with the
+    // application's) and dropped them at the upgrade, garbage that S1's sweeping collections leave as holes between
+    // the idle connections' objects. Since the upgraded protocol is handed off (HandOff), none of them stays pending
+    // for a WebSocket's life; a keep-alive connection holds its boxes while it lives and gives them back at its end.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<Task?> ProcessAsync()
     {
         _heartbeat = HttpHeartbeat.Register(_options.TimeProvider, this);
         var shutdownRegistration = _shutdown.UnsafeRegister(static state => ((HttpConnection)state!).OnShutdown(), this);
@@ -390,8 +396,7 @@ internal sealed class HttpConnection
         return _shutdownRequested;
     }
 
-    // Not pooled: it stays pending for a WebSocket's whole life, and pooled boxes held that long cost S1 ~3 KB RSS per
-    // idle connection (bench/RESULTS.md 2026-11-25 "httppath").
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> RunApplicationAsync()
     {
         Exception? failure = null;
