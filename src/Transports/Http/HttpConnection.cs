@@ -29,34 +29,21 @@ internal sealed class HttpConnection
     private const int InitialBodyCapacity = 16 * 1024;
     private const long Expired = long.MinValue;
 
-    /// <summary>
-    /// How many connections' objects (this one, its context, request, response, header lists, parser) are kept for
-    /// reuse. Every WebSocket connect used to leave them behind as ~1.3 KB of garbage at the upgrade; what is pooled
-    /// here only has to cover the connections in their HTTP phase at once, not the WebSockets they became.
-    /// </summary>
-    private const int PoolCapacity = 64;
-
-    private static readonly Lock s_poolLock = new();
-    private static readonly HttpConnection?[] s_pool = new HttpConnection?[PoolCapacity];
-    private static int s_pooled;
-
+    private readonly IDuplexPipe _transport;
+    private readonly PipeReader _input;
+    private readonly PipeWriter _output;
+    private readonly EndPoint? _remoteEndPoint;
+    private readonly IHttpApplication _app;
+    private readonly HttpServerOptions _options;
+    private readonly ILogger _logger;
+    private readonly CancellationToken _shutdown;
     private readonly HttpContext _context;
     private readonly HttpRequest _request;
     private readonly HttpResponse _response;
+    private readonly HttpRequestParser _parser;
     private readonly ChunkedBodyDecoder _chunked = new();
     private readonly RequestBodyBuffer _body = new();
     private readonly Lock _sync = new();
-
-    // Set per use (Start), cleared when the connection goes back to the pool (Recycle).
-    private IDuplexPipe _transport = null!;
-    private PipeReader? _input;
-    private PipeWriter _output = null!;
-    private EndPoint? _remoteEndPoint;
-    private IHttpApplication _app = null!;
-    private HttpServerOptions _options = null!;
-    private ILogger _logger = null!;
-    private CancellationToken _shutdown;
-    private HttpRequestParser _parser;
     private HttpHeartbeat? _heartbeat;
     private long _deadline = NoDeadline;
     private volatile bool _shutdownRequested;
@@ -67,16 +54,22 @@ internal sealed class HttpConnection
     private bool _hasHeldRead;
     private Task? _handedOff;
 
-    private HttpConnection(int maxRequestHeadersBytes)
+    private HttpConnection(IDuplexPipe transport, EndPoint? remoteEndPoint, IHttpApplication app, HttpServerOptions options, ILogger logger, ConnectionScheduler? scheduler, CancellationToken shutdown)
     {
-        _parser = new HttpRequestParser(maxRequestHeadersBytes);
+        Scheduler = scheduler;
+        _transport = transport;
+        _input = transport.Input;
+        _output = transport.Output;
+        _remoteEndPoint = remoteEndPoint;
+        _app = app;
+        _options = options;
+        _logger = logger;
+        _shutdown = shutdown;
+        _parser = new HttpRequestParser(options.MaxRequestHeadersBytes);
         _context = new HttpContext(this);
         _request = _context.Request;
         _response = _context.Response;
     }
-
-    /// <summary>The input of the current use; the request loop and the watcher only run while it is set.</summary>
-    private PipeReader Input => _input!;
 
     /// <summary>
     /// Runs the connection until the peer closes it, a timeout, an error, an upgrade ends it, or
@@ -93,83 +86,11 @@ internal sealed class HttpConnection
         ArgumentNullException.ThrowIfNull(app);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(logger);
-        var connection = Rent() ?? new HttpConnection(options.MaxRequestHeadersBytes);
-        connection.Start(transport, remoteEndPoint, app, options, logger, scheduler, shutdown);
-        return connection.ProcessAsync();
+        return new HttpConnection(transport, remoteEndPoint, app, options, logger, scheduler, shutdown).ProcessAsync();
     }
 
     /// <summary>The input pipe's reader scheduler, when retargetable.</summary>
-    internal ConnectionScheduler? Scheduler { get; private set; }
-
-    private static HttpConnection? Rent()
-    {
-        lock (s_poolLock)
-        {
-            if (s_pooled == 0)
-            {
-                return null;
-            }
-
-            var connection = s_pool[--s_pooled];
-            s_pool[s_pooled] = null;
-            return connection;
-        }
-    }
-
-    private void Start(IDuplexPipe transport, EndPoint? remoteEndPoint, IHttpApplication app, HttpServerOptions options, ILogger logger, ConnectionScheduler? scheduler, CancellationToken shutdown)
-    {
-        Scheduler = scheduler;
-        _transport = transport;
-        _output = transport.Output;
-        _remoteEndPoint = remoteEndPoint;
-        _app = app;
-        _options = options;
-        _logger = logger;
-        _shutdown = shutdown;
-        if (_parser.MaxHeadBytes != options.MaxRequestHeadersBytes)
-        {
-            _parser = new HttpRequestParser(options.MaxRequestHeadersBytes);
-        }
-
-        Volatile.Write(ref _input, transport.Input);
-    }
-
-    /// <summary>
-    /// Forgets the connection that ended (or was handed off) and keeps the objects for the next one. Runs at the very
-    /// end of <see cref="ProcessAsync"/>: the watcher has stopped, the shutdown registration is disposed and the
-    /// heartbeat no longer lists this connection (a tick already under way may still call <see cref="OnHeartbeat"/>:
-    /// it finds no deadline, or no input).
-    /// </summary>
-    private void Recycle()
-    {
-        Volatile.Write(ref _input, null);
-        _transport = null!;
-        _output = null!;
-        _remoteEndPoint = null;
-        _app = null!;
-        _logger = null!;
-        _options = null!;
-        _shutdown = default;
-        Scheduler = null;
-        _heartbeat = null;
-        _deadline = NoDeadline;
-        _shutdownRequested = false;
-        _stopWatching = false;
-        _watcher = null;
-        _upgraded = false;
-        _heldRead = default;
-        _hasHeldRead = false;
-        _handedOff = null;
-        _request.Reset(null);
-        _context.Reset();
-        lock (s_poolLock)
-        {
-            if (s_pooled < PoolCapacity)
-            {
-                s_pool[s_pooled++] = this;
-            }
-        }
-    }
+    internal ConnectionScheduler? Scheduler { get; }
 
     /// <summary>Called by the heartbeat on its timer thread.</summary>
     internal void OnHeartbeat(long nowTicks)
@@ -214,11 +135,11 @@ internal sealed class HttpConnection
             // returns the bytes already received. TryRead also observes a possibly stale
             // CancelPendingRead, which the other protocol would otherwise see as a cancelled read.
             _hasHeldRead = false;
-            Input.AdvanceTo(_heldRead.Buffer.Start);
+            _input.AdvanceTo(_heldRead.Buffer.Start);
             _heldRead = default;
-            if (Input.TryRead(out var pending))
+            if (_input.TryRead(out var pending))
             {
-                Input.AdvanceTo(pending.Buffer.Start);
+                _input.AdvanceTo(pending.Buffer.Start);
             }
         }
 
@@ -231,6 +152,10 @@ internal sealed class HttpConnection
             }
         }
 
+        // The connection belongs to the other protocol for the rest of its life (hours, for a WebSocket): let the
+        // request's and response's header storage go instead of holding it per idle connection.
+        _request.Headers.Release();
+        _response.Headers.Release();
         _request.Body = default;
         return _transport;
     }
@@ -298,11 +223,9 @@ internal sealed class HttpConnection
             }
         }
 
-        // A handed-off protocol owns the transport from here; this connection's objects (request, response, parser)
-        // go back to the pool instead of living as long as the WebSocket does.
-        var handedOff = _handedOff;
-        Recycle();
-        return handedOff;
+        // A handed-off protocol owns the transport from here; this connection's objects (request, response, parser,
+        // this loop's frames) become garbage instead of living as long as the WebSocket does.
+        return _handedOff;
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
@@ -315,14 +238,14 @@ internal sealed class HttpConnection
             var buffer = result.Buffer;
             if (Volatile.Read(ref _deadline) == Expired)
             {
-                Input.AdvanceTo(buffer.Start);
+                _input.AdvanceTo(buffer.Start);
                 LogTimeout(idle: !first && !started);
                 return false;
             }
 
             if (_shutdownRequested)
             {
-                Input.AdvanceTo(buffer.Start);
+                _input.AdvanceTo(buffer.Start);
                 return false;
             }
 
@@ -331,7 +254,7 @@ internal sealed class HttpConnection
                 started = true;
                 if (!first && !SetDeadline(_options.RequestHeadersTimeout))
                 {
-                    Input.AdvanceTo(buffer.Start);
+                    _input.AdvanceTo(buffer.Start);
                     LogTimeout(idle: true);
                     return false;
                 }
@@ -342,7 +265,7 @@ internal sealed class HttpConnection
             if (parse.IsComplete)
             {
                 // examined == consumed: a pipelined request behind this one stays immediately readable.
-                Input.AdvanceTo(reader.Position);
+                _input.AdvanceTo(reader.Position);
                 Volatile.Write(ref _deadline, NoDeadline);
                 parse = HttpRequestParser.ResolveFraming(_request, _options.MaxRequestBodyBytes);
                 if (parse.IsError)
@@ -354,7 +277,7 @@ internal sealed class HttpConnection
                 return true;
             }
 
-            Input.AdvanceTo(reader.Position, buffer.End);
+            _input.AdvanceTo(reader.Position, buffer.End);
             if (parse.IsError)
             {
                 await WriteErrorAsync(parse).ConfigureAwait(false);
@@ -409,11 +332,11 @@ internal sealed class HttpConnection
                 var parse = _chunked.Decode(ref reader, _body);
                 if (parse.IsComplete)
                 {
-                    Input.AdvanceTo(reader.Position);
+                    _input.AdvanceTo(reader.Position);
                     break;
                 }
 
-                Input.AdvanceTo(reader.Position, buffer.End);
+                _input.AdvanceTo(reader.Position, buffer.End);
                 if (parse.IsError)
                 {
                     await WriteErrorAsync(parse).ConfigureAwait(false);
@@ -442,7 +365,7 @@ internal sealed class HttpConnection
                 var buffer = result.Buffer;
                 var take = Math.Min(buffer.Length, length - _body.Length);
                 _body.Append(buffer.Slice(0, take));
-                Input.AdvanceTo(buffer.GetPosition(take));
+                _input.AdvanceTo(buffer.GetPosition(take));
                 if (_body.Length < length && result.IsCompleted)
                 {
                     HttpLog.UnexpectedEndOfInput(_logger, _remoteEndPoint);
@@ -608,7 +531,7 @@ internal sealed class HttpConnection
             // client has nothing more to say) its continuation runs wherever the input's reader scheduler puts it — on
             // the connection's shard — with no thread hop to get the watch going (a hop per long-polling GET cost S6
             // a thread-pool wake-up and its spinning per ack).
-            var pending = Input.ReadAsync();
+            var pending = _input.ReadAsync();
             if (pending.IsCompleted)
             {
                 // Bytes or the peer's end are already there. Never handle them inline in StartWatcher (under _sync,
@@ -634,8 +557,8 @@ internal sealed class HttpConnection
                 }
 
                 // A cancellation meant for the request loop (shutdown, heartbeat) on an empty buffer.
-                Input.AdvanceTo(result.Buffer.Start);
-                pending = Input.ReadAsync();
+                _input.AdvanceTo(result.Buffer.Start);
+                pending = _input.ReadAsync();
             }
         }
         catch (Exception ex)
@@ -664,7 +587,7 @@ internal sealed class HttpConnection
             return new ValueTask<ReadResult>(held);
         }
 
-        return Input.ReadAsync();
+        return _input.ReadAsync();
     }
 
     /// <summary>Publishes a deadline; false when the previous one had already expired.</summary>
@@ -702,8 +625,7 @@ internal sealed class HttpConnection
     {
         try
         {
-            // Null when the heartbeat's tick reaches a connection that went back to the pool (see Recycle).
-            Volatile.Read(ref _input)?.CancelPendingRead();
+            _input.CancelPendingRead();
         }
         catch (Exception ex) when (ex is InvalidOperationException or ObjectDisposedException)
         {
@@ -715,7 +637,7 @@ internal sealed class HttpConnection
     {
         try
         {
-            await Input.CompleteAsync().ConfigureAwait(false);
+            await _input.CompleteAsync().ConfigureAwait(false);
             await _output.CompleteAsync().ConfigureAwait(false);
         }
         catch (Exception ex)

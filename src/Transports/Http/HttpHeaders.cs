@@ -131,6 +131,13 @@ internal sealed class HttpHeaders : IReadOnlyList<(string Name, string Value)>
     /// </summary>
     public void ClearForReuse() => _count = 0;
 
+    /// <summary>Clears and drops the storage too: a connection that upgraded keeps no header array alive.</summary>
+    public void Release()
+    {
+        _items = [];
+        _count = 0;
+    }
+
     public Enumerator GetEnumerator() => new(this);
 
     IEnumerator<(string Name, string Value)> IEnumerable<(string Name, string Value)>.GetEnumerator()

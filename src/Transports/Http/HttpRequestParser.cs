@@ -33,9 +33,6 @@ internal sealed class HttpRequestParser
         _maxHeadBytes = maxHeadBytes;
     }
 
-    /// <summary>The limit given to the constructor.</summary>
-    public int MaxHeadBytes => _maxHeadBytes;
-
     /// <summary>Bytes of the current head consumed so far (including line terminators).</summary>
     public long HeadBytes => _headBytes;
 
