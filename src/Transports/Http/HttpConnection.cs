@@ -76,7 +76,8 @@ internal sealed class HttpConnection
     /// <paramref name="shutdown"/> fires (the current response is finished first). The returned task
     /// always completes successfully; on return both sides of <paramref name="transport"/> are completed,
     /// unless the application handed the upgraded connection off (<see cref="HttpContext.HandOff"/>): then the
-    /// result is the task that now owns the transport, and completing it is that task's business.
+    /// result is the task that now owns the transport, and completing it is that task's business. Await the result
+    /// exactly once (its box is pooled); tests that need a Task use AsTask.
     /// </summary>
     /// <remarks><paramref name="scheduler"/> is the reader scheduler of the input when the host made it retargetable
     /// (see <see cref="HttpContext.MoveToShard"/>); null for pipes a custom host handed in.</remarks>
@@ -175,10 +176,11 @@ internal sealed class HttpConnection
         }
     }
 
-    // Pooled, like the other steps of the request loop: every connect allocated these boxes (~1 KB with the
-    // application's) and dropped them at the upgrade, garbage that S1's sweeping collections leave as holes between
-    // the idle connections' objects. Since the upgraded protocol is handed off (HandOff), none of them stays pending
-    // for a WebSocket's life; a keep-alive connection holds its boxes while it lives and gives them back at its end.
+    // Pooled, like the other steps of the request loop: every WebSocket connect allocated these boxes and dropped them
+    // at the upgrade (~1 KB with the application's, HttpPathBenchmarks.WebSocketConnect). Since the upgraded protocol
+    // is handed off (HandOff), none of them stays pending for a WebSocket's life; a keep-alive connection holds its
+    // boxes while it lives and gives them back at its end. The pool keeps one box per thread and per core, so bursts
+    // of concurrent connects still allocate (bench/RESULTS.md 2026-11-26 "connect").
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<Task?> ProcessAsync()
     {
