@@ -25,7 +25,8 @@ internal static class CommandLine
                              the official suites' application: Engine.IO echo on /engine.io/, Socket.IO on /socket.io/
           fastio bench       [--port 3000] [--host ADDRESS] [--log-level Warning]
                              the benchmark application (bench/): echo with ack, broadcast trigger, stats
-        every command also takes --shards N: sessions spread over N shards (default: one per core)
+        every command also takes --shards N: sessions spread over N shards (default: one per core), and
+               --socket-engine auto|epoll|managed: FastIo's epoll loops (auto: on Linux) or the runtime's sockets
         REDIS: --redis HOST:PORT (any StackExchange.Redis configuration string) [--redis-key socket.io]
                [--redis-mode classic|sharded] [--redis-subscription-mode dynamic|static|dynamic-private]
                [--redis-requests-timeout 5000]: a cluster with FastIo and Node (@socket.io/redis-adapter 8.3)
@@ -103,6 +104,17 @@ internal static class CommandLine
         if (flags.ContainsKey("shards"))
         {
             options.Shards = GetInt(flags, "shards", 1);
+        }
+
+        if (flags.TryGetValue("socket-engine", out var engine))
+        {
+            if (!Enum.TryParse<SocketEngine>(engine, ignoreCase: true, out var socketEngine) || !Enum.IsDefined(socketEngine))
+            {
+                Console.Error.WriteLine($"--socket-engine: expected auto, epoll or managed, got '{engine}'");
+                return 2;
+            }
+
+            options.SocketEngine = socketEngine;
         }
 
         var port = GetInt(flags, "port", 3000);

@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Sockets;
 using FastIo.EngineIO;
 using FastIo.Transports.Cluster;
+using FastIo.Transports.Hosting.Epoll;
 using FastIo.Transports.EngineIO;
 using FastIo.Transports.Http;
 using FastIo.Transports.Sharding;
@@ -124,7 +125,9 @@ public sealed partial class FastIoHost : IAsyncDisposable, IDisposable
         {
             foreach (var endPoint in _options.EffectiveEndpoints())
             {
-                var listener = SocketConnectionListener.Bind(endPoint, _options.Backlog, s_socketInput);
+                IConnectionListener listener = _options.UsesEpoll
+                    ? EpollConnectionListener.Bind(endPoint, _options.Backlog, s_socketInput)
+                    : SocketConnectionListener.Bind(endPoint, _options.Backlog, s_socketInput);
                 _listeners.Add(listener);
                 Log.Listening(_logger, listener.EndPoint.ToString() ?? "");
             }
@@ -143,6 +146,11 @@ public sealed partial class FastIoHost : IAsyncDisposable, IDisposable
 
             _listeners.Clear();
             throw;
+        }
+
+        if (_options.UsesEpoll)
+        {
+            EpollLoop.HandlerFailed += OnEpollHandlerFailed;
         }
 
         foreach (var listener in _listeners)
@@ -204,7 +212,11 @@ public sealed partial class FastIoHost : IAsyncDisposable, IDisposable
         }
 
         _forwarder?.Dispose();
+        EpollLoop.HandlerFailed -= OnEpollHandlerFailed;
     }
+
+    /// <summary>A bug in a socket event handler of the (process-wide) epoll loops: logged by every running host.</summary>
+    private void OnEpollHandlerFailed(Exception exception) => Log.SocketHandlerFailed(_logger, exception);
 
     /// <summary>Serves one connection a custom host accepted, as a duplex pipe, until it closes.</summary>
     public Task ProcessConnectionAsync(IDuplexPipe transport, EndPoint? remoteEndPoint, CancellationToken cancellationToken = default)
@@ -276,14 +288,14 @@ public sealed partial class FastIoHost : IAsyncDisposable, IDisposable
                 return;
             }
 
-            if (!SocketAcceptedConnection.InlineProcessing)
+            if (!listener.AcceptsInline)
             {
                 _ = Serve(connection, CancellationToken.None);
                 continue;
             }
 
-            // With inline socket processing, accepts complete on a socket engine thread, which processes every later
-            // request of its connections in place anyway: the new connection's first request (often received by the
+            // With inline socket processing (the epoll engine, or the runtime's with inline completions), accepts complete
+            // on a socket thread, which processes every later request of its connections in place anyway: the new connection's first request (often received by the
             // time it is accepted) is handled here too, up to its first wait, entering its shard in place, instead of
             // a thread-pool hop for the connection and a worker woken per connect. S2, pinned, alternating on one build
             // (bench/RESULTS.md 2026-11-26): 53-60 -> 40-43 µs of server CPU per WebSocket connect, S1 unchanged (the
@@ -373,5 +385,8 @@ public sealed partial class FastIoHost : IAsyncDisposable, IDisposable
 
         [LoggerMessage(24, LogLevel.Warning, "Leaving the cluster's node directory failed")]
         public static partial void LeaveFailed(ILogger logger, Exception exception);
+
+        [LoggerMessage(25, LogLevel.Error, "A socket event handler failed; its loop goes on")]
+        public static partial void SocketHandlerFailed(ILogger logger, Exception exception);
     }
 }

@@ -56,8 +56,28 @@ public sealed class FastIoHostOptions
     /// </summary>
     public ClusterOptions? Cluster { get; set; }
 
+    /// <summary>
+    /// What drives the sockets the host listens on. <see cref="Hosting.SocketEngine.Auto"/> (the default) is FastIo's
+    /// epoll engine on Linux (x86-64, arm64) and the runtime's sockets elsewhere. With either engine a connection's
+    /// requests and frames are processed on the socket thread that received them, as their shard's batch when the
+    /// shard is idle: a handler that blocks holds up that thread's other connections too (see <see cref="Shards"/>).
+    /// Connections a custom host hands in (<see cref="FastIoHost.ProcessConnectionAsync(System.Net.Sockets.Socket, CancellationToken)"/>)
+    /// keep the runtime's sockets.
+    /// </summary>
+    public SocketEngine SocketEngine { get; set; } = SocketEngine.Auto;
+
     /// <summary>The listen backlog.</summary>
     public int Backlog { get; set; } = 1024;
+
+    /// <summary>Whether the listeners use the epoll engine (<see cref="SocketEngine"/>).</summary>
+    /// <exception cref="PlatformNotSupportedException"><see cref="Hosting.SocketEngine.Epoll"/> was asked for where it cannot run.</exception>
+    internal bool UsesEpoll => SocketEngine switch
+    {
+        SocketEngine.Managed => false,
+        SocketEngine.Epoll when !Epoll.EpollLoops.IsSupported => throw new PlatformNotSupportedException("The epoll socket engine needs Linux on x86-64 or arm64."),
+        SocketEngine.Epoll => true,
+        _ => Epoll.EpollLoops.IsSupported,
+    };
 
     internal int EffectiveShards => _shards ?? Math.Min(Environment.ProcessorCount, EngineSessionId.MaxShard + 1);
 

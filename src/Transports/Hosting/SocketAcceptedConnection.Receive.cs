@@ -86,7 +86,7 @@ internal sealed partial class SocketAcceptedConnection
             return false;
         }
 
-        var segment = _input.RentSegment();
+        var segment = InputSide.RentSegment();
         int received;
         SocketError socketError;
         try
@@ -126,7 +126,7 @@ internal sealed partial class SocketAcceptedConnection
         SocketInput.AppendResult appended;
         try
         {
-            appended = _input.Append(segment, received);
+            appended = InputSide.Append(segment, received);
         }
         finally
         {
@@ -146,7 +146,7 @@ internal sealed partial class SocketAcceptedConnection
     }
 
     /// <summary>The application caught up after a pause: receive again, from a thread-pool thread (not the reader's stack).</summary>
-    void ISocketInputOwner.ResumeReceiving() =>
+    public override void ResumeReceiving() =>
         ThreadPool.UnsafeQueueUserWorkItem(static connection => connection.ReceiveLoop(), this, preferLocal: false);
 
     /// <summary>A reset is an ordinary end of input for the application, other errors are its error.</summary>
@@ -158,7 +158,7 @@ internal sealed partial class SocketAcceptedConnection
     {
         if (Interlocked.Exchange(ref _inputCompleted, 1) == 0)
         {
-            _input.CompleteWriter(error);
+            InputSide.CompleteWriter(error);
         }
     }
 }

@@ -6,7 +6,7 @@ namespace FastIo.Transports.Hosting;
 internal sealed partial class SocketAcceptedConnection
 {
     /// <summary>One non-blocking send; returns how much the kernel took (0 when its buffer is full).</summary>
-    internal int SendNow(ReadOnlySpan<byte> data)
+    public override int SendNow(ReadOnlySpan<byte> data)
     {
         var sent = _socket.Send(data, SocketFlags.None, out var socketError);
         return socketError switch
@@ -18,11 +18,11 @@ internal sealed partial class SocketAcceptedConnection
     }
 
     /// <summary>An asynchronous send, for the rest that did not fit into the kernel's send buffer.</summary>
-    internal ValueTask<int> SendAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken) =>
+    public override ValueTask<int> SendAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken) =>
         _socket.SendAsync(data, SocketFlags.None, cancellationToken);
 
     /// <summary>The FIN after the last byte, so that the peer reads to the end before the socket is closed.</summary>
-    internal void ShutdownSend()
+    public override void ShutdownSend()
     {
         try
         {

@@ -20,57 +20,20 @@ namespace FastIo.Transports.Hosting;
 /// and exposed no "send side finished" signal (closing polled its byte counter every millisecond).
 /// </remarks>
 [SuppressMessage("Design", "CA1001", Justification = "The receiver is disposed by CloseAsync, the connection's end of life.")]
-internal sealed partial class SocketAcceptedConnection : AcceptedConnection, IDuplexPipe, ISocketInputOwner
+internal sealed partial class SocketAcceptedConnection : SocketConnection
 {
-    /// <summary>How long a closing connection may take to hand its last bytes to the kernel.</summary>
-    private static readonly TimeSpan s_drainTimeout = TimeSpan.FromSeconds(2);
-
-    /// <summary>How long a closing connection keeps reading (and discarding) what a peer still sends after our FIN.</summary>
-    private static readonly TimeSpan s_lingerTimeout = TimeSpan.FromSeconds(2);
-
     private readonly Socket _socket;
-    private readonly SocketInput _input;
-    private readonly SocketOutput _output;
-    private readonly ConnectionScheduler? _scheduler;
 
     /// <param name="socket">A connected stream socket; this connection owns it from now on.</param>
-    /// <param name="input">
-    /// The input's pool, block size and backpressure thresholds; its reader scheduler is where the application's reads
-    /// resume unless <paramref name="scheduler"/> is given.
-    /// </param>
+    /// <param name="input">The input's pool, block size and thresholds (see <see cref="SocketConnection"/>).</param>
     /// <param name="remoteEndPoint">The peer, read once at accept.</param>
-    /// <param name="scheduler">Where the application's reads resume instead, retargeted by the host to a shard.</param>
+    /// <param name="scheduler">Where the application's reads resume, retargeted by the host to a shard.</param>
     public SocketAcceptedConnection(Socket socket, PipeOptions input, EndPoint? remoteEndPoint, ConnectionScheduler? scheduler = null)
+        : base(input, remoteEndPoint, scheduler)
     {
         ArgumentNullException.ThrowIfNull(socket);
-        ArgumentNullException.ThrowIfNull(input);
         _socket = socket;
-        _input = new SocketInput(this, input, scheduler);
-        _output = new SocketOutput(this);
-        RemoteEndPoint = remoteEndPoint;
-        _scheduler = scheduler;
     }
-
-    public override IDuplexPipe Transport => this;
-
-    public override EndPoint? RemoteEndPoint { get; }
-
-    public override ConnectionScheduler? Scheduler => _scheduler;
-
-    /// <summary>What the peer sent; completed at the peer's FIN (or a reset, which is an ordinary end too).</summary>
-    public PipeReader Input => _input;
-
-    /// <summary>What goes to the peer, sent on each flush; complete it to have the rest sent and a FIN follow.</summary>
-    public PipeWriter Output => _output;
-
-    /// <summary>Ends when everything the application wrote was handed to the kernel and the FIN sent (or the send side failed).</summary>
-    internal Task Sending => _output.WhenFinished();
-
-    /// <summary>Whether the input holds a block (none while idle: everything received was consumed).</summary>
-    internal bool InputHoldsBuffer => _input.HoldsBuffer;
-
-    /// <summary>Whether the output holds a buffer (none while idle).</summary>
-    internal bool OutputHoldsBuffer => _output.HoldsBuffer;
 
     /// <summary>
     /// Makes the socket non-blocking for its synchronous calls (every send's first try) and starts the receive loop.
@@ -91,28 +54,13 @@ internal sealed partial class SocketAcceptedConnection : AcceptedConnection, IDu
     /// </summary>
     public override async ValueTask CloseAsync()
     {
-        var sending = Sending;
-        if (!sending.IsCompleted)
-        {
-            try
-            {
-                await sending.WaitAsync(s_drainTimeout).ConfigureAwait(false);
-            }
-            catch (TimeoutException)
-            {
-                // The peer is not reading (closing the socket below aborts the pending send), or the application
-                // never completed the output.
-                _output.Abandon();
-            }
-        }
-
-        if (_output.FinishedCleanly && !_peerFinished)
+        if (await DrainAsync().ConfigureAwait(false) && !_peerFinished)
         {
             await LingerAsync().ConfigureAwait(false);
         }
 
         _socket.Dispose();
-        if (_input.TryTakePausedWriter())
+        if (InputSide.TryTakePausedWriter())
         {
             CompleteInput(error: null); // a receive loop held up by an application that stopped reading
         }
@@ -123,14 +71,14 @@ internal sealed partial class SocketAcceptedConnection : AcceptedConnection, IDu
     /// A lingering close (RFC 9112 §9.6): after our FIN the peer may still be sending — a request body we refused with
     /// 413, a pipelined request — and closing the socket now would answer those bytes with a reset, which can destroy our
     /// last response in the peer's receive buffer before it is read. Read and discard until the peer closes too, for at
-    /// most <see cref="s_lingerTimeout"/>; only connections closed while the peer still had the floor pay for it.
+    /// most <see cref="SocketConnection.LingerTimeout"/>; only connections closed while the peer still had the floor pay for it.
     /// </summary>
     private async Task LingerAsync()
     {
         var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(4096);
         try
         {
-            using var timeout = new CancellationTokenSource(s_lingerTimeout);
+            using var timeout = new CancellationTokenSource(LingerTimeout);
             while (!_peerFinished && await _socket.ReceiveAsync(buffer, SocketFlags.None, timeout.Token).ConfigureAwait(false) > 0)
             {
             }
@@ -149,7 +97,7 @@ internal sealed partial class SocketAcceptedConnection : AcceptedConnection, IDu
     /// Errors that mean "the peer is gone" rather than a fault: the pipes then end normally, so the HTTP layer sees
     /// an ordinary end of input (or a completed flush) instead of an exception to log.
     /// </summary>
-    private static bool IsConnectionGone(SocketError error) => error is SocketError.ConnectionReset
+    internal static bool IsConnectionGone(SocketError error) => error is SocketError.ConnectionReset
         or SocketError.ConnectionAborted or SocketError.Shutdown or SocketError.OperationAborted
         or SocketError.NotConnected or SocketError.Interrupted or SocketError.Disconnecting
         or SocketError.TimedOut or SocketError.HostUnreachable or SocketError.NetworkReset

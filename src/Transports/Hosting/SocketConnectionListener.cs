@@ -23,11 +23,18 @@ internal sealed class SocketConnectionListener : IConnectionListener
 
     public EndPoint EndPoint { get; }
 
+    /// <summary>Binds and listens (see <see cref="Listen"/>).</summary>
+    public static SocketConnectionListener Bind(IPEndPoint endPoint, int backlog, PipeOptions input) =>
+        new(Listen(endPoint, backlog), input);
+
+    /// <summary>Whether accepts complete on a socket engine thread, which may serve the connection in place (inline completions).</summary>
+    public bool AcceptsInline => SocketAcceptedConnection.InlineProcessing;
+
     /// <summary>
-    /// Binds and listens. <see cref="IPAddress.IPv6Any"/> is bound dual-stack, as Node's <c>listen(port)</c> is,
-    /// because Node 20 clients resolve <c>localhost</c> to ::1 first.
+    /// A socket bound to <paramref name="endPoint"/> and listening. <see cref="IPAddress.IPv6Any"/> is bound dual-stack,
+    /// as Node's <c>listen(port)</c> is, because Node 20 clients resolve <c>localhost</c> to ::1 first.
     /// </summary>
-    public static SocketConnectionListener Bind(IPEndPoint endPoint, int backlog, PipeOptions input)
+    internal static Socket Listen(IPEndPoint endPoint, int backlog)
     {
         var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
@@ -40,7 +47,7 @@ internal sealed class SocketConnectionListener : IConnectionListener
             socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
             socket.Bind(endPoint);
             socket.Listen(backlog);
-            return new SocketConnectionListener(socket, input);
+            return socket;
         }
         catch
         {

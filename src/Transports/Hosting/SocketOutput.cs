@@ -7,7 +7,7 @@ using System.Runtime.ExceptionServices;
 namespace FastIo.Transports.Hosting;
 
 /// <summary>
-/// The output of a <see cref="SocketAcceptedConnection"/>: a <see cref="PipeWriter"/> that sends what was written on
+/// The output of a socket connection (<see cref="SocketAcceptedConnection"/>, <see cref="Epoll.EpollConnection"/>): a <see cref="PipeWriter"/> that sends what was written on
 /// <see cref="FlushAsync"/>, on the flushing thread, with one send per flush (frames written before a flush coalesce,
 /// as they did in an output pipe), and the FIN on <see cref="Complete"/> after the last bytes.
 /// </summary>
@@ -28,7 +28,7 @@ internal sealed class SocketOutput : PipeWriter
     /// <summary>The smallest buffer rented: the pools' first bucket, and a typical drain's frames fit in it.</summary>
     private const int MinimumBufferSize = 4096;
 
-    private readonly SocketAcceptedConnection _connection;
+    private readonly ISocketSender _connection;
     private byte[]? _buffer;
     private int _written;
     private bool _completed;
@@ -47,7 +47,7 @@ internal sealed class SocketOutput : PipeWriter
     private bool _finishedCleanly;
     private TaskCompletionSource? _finishedSignal;
 
-    public SocketOutput(SocketAcceptedConnection connection)
+    public SocketOutput(ISocketSender connection)
     {
         _connection = connection;
     }

@@ -2,13 +2,17 @@ using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
 using FastIo.Transports.Hosting;
+using FastIo.Transports.Hosting.Epoll;
 
 namespace FastIo.Tests.Hosting;
 
-/// <summary>A real loopback TCP pair: a plain client socket and the accepted side wrapped as a <see cref="SocketAcceptedConnection"/>.</summary>
+/// <summary>
+/// A real loopback TCP pair: a plain client socket and the accepted side, as a <see cref="SocketAcceptedConnection"/>
+/// (the runtime's sockets) or an <see cref="EpollConnection"/> (the epoll engine, accepted by its own listener).
+/// </summary>
 internal sealed class LoopbackConnection : IAsyncDisposable
 {
-    private LoopbackConnection(Socket client, SocketAcceptedConnection server)
+    private LoopbackConnection(Socket client, SocketConnection server)
     {
         Client = client;
         Server = server;
@@ -16,34 +20,39 @@ internal sealed class LoopbackConnection : IAsyncDisposable
 
     public Socket Client { get; }
 
-    public SocketAcceptedConnection Server { get; }
+    public SocketConnection Server { get; }
 
-    public static async Task<LoopbackConnection> OpenAsync(PipeOptions? input = null)
-    {
-        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        listener.Listen(1);
-        var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        var accepting = listener.AcceptAsync();
-        await client.ConnectAsync(listener.LocalEndPoint!);
-        var accepted = await accepting;
-        var server = SocketConnectionListener.Wrap(accepted, input ?? new PipeOptions(useSynchronizationContext: false));
-        return new LoopbackConnection(client, server);
-    }
+    public static async Task<LoopbackConnection> OpenAsync(SocketEngine engine = SocketEngine.Managed, PipeOptions? input = null) =>
+        (await OpenManyAsync(1, engine, input))[0];
 
     /// <summary>Opens many pairs against one listener.</summary>
-    public static async Task<LoopbackConnection[]> OpenManyAsync(int count)
+    public static async Task<LoopbackConnection[]> OpenManyAsync(int count, SocketEngine engine = SocketEngine.Managed, PipeOptions? input = null)
     {
-        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        listener.Listen(count);
+        var options = input ?? new PipeOptions(useSynchronizationContext: false);
         var pairs = new LoopbackConnection[count];
-        var options = new PipeOptions(useSynchronizationContext: false);
+        if (engine == SocketEngine.Epoll)
+        {
+            await using var listener = EpollConnectionListener.Bind(new IPEndPoint(IPAddress.Loopback, 0), count, options);
+            for (int i = 0; i < count; i++)
+            {
+                var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+                await client.ConnectAsync(listener.EndPoint);
+                var accepted = await listener.AcceptAsync(CancellationToken.None);
+                await Task.Yield(); // off the loop's thread, where a waiting accept completes
+                pairs[i] = new LoopbackConnection(client, (EpollConnection)accepted!);
+            }
+
+            return pairs;
+        }
+
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        socket.Listen(count);
         for (int i = 0; i < count; i++)
         {
             var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-            var accepting = listener.AcceptAsync();
-            await client.ConnectAsync(listener.LocalEndPoint!);
+            var accepting = socket.AcceptAsync();
+            await client.ConnectAsync(socket.LocalEndPoint!);
             pairs[i] = new LoopbackConnection(client, SocketConnectionListener.Wrap(await accepting, options));
         }
 

@@ -2,15 +2,24 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Net.Sockets;
 using System.Text;
+using FastIo.Transports.Hosting;
 using NUnit.Framework;
 
 namespace FastIo.Tests.Hosting;
 
 /// <summary>The in-house socket ↔ pipe connection over real loopback sockets.</summary>
-[TestFixture]
+[TestFixture(SocketEngine.Managed)]
+[TestFixture(SocketEngine.Epoll)]
 [CancelAfter(60_000)]
 public sealed class SocketAcceptedConnectionTests
 {
+    private readonly SocketEngine _engine;
+
+    public SocketAcceptedConnectionTests(SocketEngine engine)
+    {
+        _engine = engine;
+    }
+
     private static byte[] Pattern(int length, int seed)
     {
         var data = new byte[length];
@@ -62,7 +71,7 @@ public sealed class SocketAcceptedConnectionTests
     [TestCase(1)]
     public async Task Large_payloads_cross_both_ways_at_once(int flushEvery)
     {
-        await using var pair = await LoopbackConnection.OpenAsync();
+        await using var pair = await LoopbackConnection.OpenAsync(_engine);
         var up = Pattern(3_000_000, 1);
         var down = Pattern(3_100_000, 2);
 
@@ -82,7 +91,7 @@ public sealed class SocketAcceptedConnectionTests
     [Test]
     public async Task A_peer_half_close_ends_the_input_normally_and_the_reply_still_arrives()
     {
-        await using var pair = await LoopbackConnection.OpenAsync();
+        await using var pair = await LoopbackConnection.OpenAsync(_engine);
         await pair.Client.SendAsync("hello"u8.ToArray(), SocketFlags.None);
         pair.Client.Shutdown(SocketShutdown.Send);
 
@@ -97,7 +106,7 @@ public sealed class SocketAcceptedConnectionTests
     [Test]
     public async Task A_reset_ends_input_and_output_without_an_exception()
     {
-        await using var pair = await LoopbackConnection.OpenAsync();
+        await using var pair = await LoopbackConnection.OpenAsync(_engine);
         await pair.Client.SendAsync("x"u8.ToArray(), SocketFlags.None);
         var first = await pair.Server.Input.ReadAsync();
         pair.Server.Input.AdvanceTo(first.Buffer.End);
@@ -130,7 +139,7 @@ public sealed class SocketAcceptedConnectionTests
     {
         // Written without a flush, then completed: all 4 MB must still go out (as from a pipe), far more than the
         // kernel buffers take, so CloseAsync must wait for the output rather than close the socket.
-        var pair = await LoopbackConnection.OpenAsync();
+        var pair = await LoopbackConnection.OpenAsync(_engine);
         var response = Pattern(4 * 1024 * 1024, 3);
         pair.Server.Output.Write(response);
         await pair.Server.Output.CompleteAsync();
@@ -150,7 +159,7 @@ public sealed class SocketAcceptedConnectionTests
     public async Task Many_concurrent_connections_each_echo_their_own_bytes()
     {
         const int count = 200;
-        var pairs = await LoopbackConnection.OpenManyAsync(count);
+        var pairs = await LoopbackConnection.OpenManyAsync(count, _engine);
         try
         {
             var runs = new Task[count];
@@ -180,7 +189,7 @@ public sealed class SocketAcceptedConnectionTests
         Assert.That(received, Is.EqualTo(data));
     }
 
-    private static async Task EchoAsync(Transports.Hosting.SocketAcceptedConnection server)
+    private static async Task EchoAsync(SocketConnection server)
     {
         while (true)
         {
@@ -203,7 +212,7 @@ public sealed class SocketAcceptedConnectionTests
     public async Task An_idle_connection_holds_no_receive_or_send_block()
     {
         var input = new CountingMemoryPool(4096);
-        await using var pair = await LoopbackConnection.OpenAsync(new PipeOptions(input, useSynchronizationContext: false));
+        await using var pair = await LoopbackConnection.OpenAsync(_engine, new PipeOptions(input, useSynchronizationContext: false));
 
         for (int round = 0; round < 3; round++)
         {
@@ -241,7 +250,7 @@ public sealed class SocketAcceptedConnectionTests
     [Test]
     public async Task Close_of_an_idle_connection_ends_both_loops_and_the_input_without_an_exception()
     {
-        var pair = await LoopbackConnection.OpenAsync();
+        var pair = await LoopbackConnection.OpenAsync(_engine);
         await pair.Server.Output.CompleteAsync();
         await pair.Server.CloseAsync();
 
@@ -258,7 +267,7 @@ public sealed class SocketAcceptedConnectionTests
     [Test]
     public async Task Close_gives_up_on_a_peer_that_never_reads()
     {
-        var pair = await LoopbackConnection.OpenAsync();
+        var pair = await LoopbackConnection.OpenAsync(_engine);
         pair.Server.Output.Write(new byte[32 * 1024 * 1024]); // no flush: the output is completed with it unsent
         await pair.Server.Output.CompleteAsync();
         await pair.Server.Input.CompleteAsync();

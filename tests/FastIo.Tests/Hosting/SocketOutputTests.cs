@@ -1,14 +1,23 @@
 using System.Net.Sockets;
 using System.Text;
+using FastIo.Transports.Hosting;
 using NUnit.Framework;
 
 namespace FastIo.Tests.Hosting;
 
 /// <summary>The send-on-flush output of an accepted socket, over real loopback sockets.</summary>
-[TestFixture]
+[TestFixture(SocketEngine.Managed)]
+[TestFixture(SocketEngine.Epoll)]
 [CancelAfter(60_000)]
 public sealed class SocketOutputTests
 {
+    private readonly SocketEngine _engine;
+
+    public SocketOutputTests(SocketEngine engine)
+    {
+        _engine = engine;
+    }
+
     /// <summary>Far more than loopback's socket buffers take, so a flush of it waits for the peer to read.</summary>
     private const int MoreThanTheKernelTakes = 32 * 1024 * 1024;
 
@@ -32,7 +41,7 @@ public sealed class SocketOutputTests
     [Test]
     public async Task Writes_go_out_on_flush_together_and_not_before()
     {
-        await using var pair = await LoopbackConnection.OpenAsync();
+        await using var pair = await LoopbackConnection.OpenAsync(_engine);
         var output = pair.Server.Output;
         await output.WriteAsync("ab"u8.ToArray()); // flushed
         Assert.That(Encoding.ASCII.GetString(await ClientReadAsync(pair.Client, 2)), Is.EqualTo("ab"));
@@ -57,7 +66,7 @@ public sealed class SocketOutputTests
     [Test]
     public async Task A_flush_waits_for_a_peer_that_does_not_read_and_ends_once_it_did()
     {
-        await using var pair = await LoopbackConnection.OpenAsync();
+        await using var pair = await LoopbackConnection.OpenAsync(_engine);
         var data = new byte[MoreThanTheKernelTakes];
         new Random(7).NextBytes(data);
         var flushing = pair.Server.Output.WriteAsync(data).AsTask();
@@ -75,7 +84,7 @@ public sealed class SocketOutputTests
     [Test]
     public async Task Cancelling_a_pending_flush_ends_it_and_the_output()
     {
-        await using var pair = await LoopbackConnection.OpenAsync();
+        await using var pair = await LoopbackConnection.OpenAsync(_engine);
         var flushing = pair.Server.Output.WriteAsync(new byte[MoreThanTheKernelTakes]).AsTask();
         await Task.Delay(100);
         Assert.That(flushing.IsCompleted, Is.False);
@@ -93,7 +102,7 @@ public sealed class SocketOutputTests
     [Test]
     public async Task A_cancel_with_no_flush_pending_cancels_the_next_flush_and_keeps_its_bytes()
     {
-        await using var pair = await LoopbackConnection.OpenAsync();
+        await using var pair = await LoopbackConnection.OpenAsync(_engine);
         var output = pair.Server.Output;
         output.CancelPendingFlush();
         var first = await output.WriteAsync("ab"u8.ToArray());
@@ -109,7 +118,7 @@ public sealed class SocketOutputTests
     [Test]
     public async Task Close_gives_up_on_a_flush_to_a_peer_that_never_reads()
     {
-        var pair = await LoopbackConnection.OpenAsync();
+        var pair = await LoopbackConnection.OpenAsync(_engine);
         var flushing = pair.Server.Output.WriteAsync(new byte[MoreThanTheKernelTakes]).AsTask();
         await pair.Server.Input.CompleteAsync();
 
@@ -124,7 +133,7 @@ public sealed class SocketOutputTests
     [Test]
     public async Task Completing_during_a_pending_flush_sends_the_FIN_after_its_bytes()
     {
-        var pair = await LoopbackConnection.OpenAsync();
+        var pair = await LoopbackConnection.OpenAsync(_engine);
         var data = new byte[MoreThanTheKernelTakes];
         new Random(9).NextBytes(data);
         var flushing = pair.Server.Output.WriteAsync(data).AsTask();
@@ -144,7 +153,7 @@ public sealed class SocketOutputTests
     [Test]
     public async Task Misuse_throws()
     {
-        await using var pair = await LoopbackConnection.OpenAsync();
+        await using var pair = await LoopbackConnection.OpenAsync(_engine);
         var output = pair.Server.Output;
         var length = output.GetMemory(10).Length;
         Assert.That(() => output.Advance(length + 1), Throws.InstanceOf<ArgumentOutOfRangeException>());

@@ -1,0 +1,178 @@
+using System.Net.Sockets;
+using FastIo.Transports.Sharding;
+
+namespace FastIo.Transports.Hosting.Epoll;
+
+/// <summary>The receive side: readiness → <c>recv</c> into a pooled block → input, inline on the loop's thread.</summary>
+internal sealed partial class EpollConnection
+{
+    /// <summary>Where a closing connection's discarded bytes go (one per thread: they are never read).</summary>
+    [ThreadStatic]
+    private static byte[]? t_discard;
+
+    private Readiness _reading;
+    private int _inputCompleted;
+    private int _peerFinished;
+    private bool _peerClosing; // the loop saw EPOLLRDHUP (or an error): receive until recv says so
+    private TaskCompletionSource? _discarding; // set by a lingering close: discard what arrives, signal the FIN
+
+    /// <summary>
+    /// Receives until the socket is drained, the application is behind (the input's pause threshold: backpressure,
+    /// <see cref="ISocketInputOwner.ResumeReceiving"/> resumes), or the input ended. Runs on the loop's thread for a
+    /// readiness event, on the accepting thread at start, on a pool thread after backpressure; never on two at once
+    /// (<see cref="Readiness"/>).
+    /// </summary>
+    private void Receive()
+    {
+        try
+        {
+            while (ReceiveOnce())
+            {
+            }
+        }
+        catch (Exception e)
+        {
+            // A bug, not the peer: the input ends with it rather than the loop's thread.
+            _reading.Stop();
+            CompleteInput(SocketAcceptedConnection.ToPipeError(e));
+        }
+    }
+
+    /// <summary>One <c>recv</c> and what follows from it: true to receive again at once, false when the receive side returns.</summary>
+    private bool ReceiveOnce()
+    {
+        if (!_fd.TryAddRef())
+        {
+            _reading.Stop(); // closed: CloseAsync completes the input
+            return false;
+        }
+
+        if (Volatile.Read(ref _discarding) is { } discarding)
+        {
+            return DiscardOnce(discarding);
+        }
+
+        var segment = InputSide.RentSegment();
+        var block = segment.Writable.Span;
+        var received = ReceiveInto(block, out var errno);
+        if (received <= 0)
+        {
+            SocketInput.ReturnSegment(segment);
+            return received == 0 ? PeerFinished() : Failed(errno);
+        }
+
+        // Processed right here, as the shard's batch when the shard is idle: parse, handlers and the reply's send on
+        // this thread, with no hop (ConnectionScheduler).
+        ConnectionScheduler.BeginInlineFlush();
+        SocketInput.AppendResult appended;
+        try
+        {
+            appended = InputSide.Append(segment, (int)received);
+        }
+        finally
+        {
+            ConnectionScheduler.EndInlineFlush();
+        }
+
+        switch (appended)
+        {
+            case SocketInput.AppendResult.Continue:
+                // A receive shorter than its block took every byte there was, and bytes arriving later raise a new edge;
+                // but a FIN that came with the bytes raises none, so once the loop saw one, receive until recv returns 0.
+                return received == block.Length || Volatile.Read(ref _peerClosing) || !_reading.TryWait();
+            case SocketInput.AppendResult.Paused:
+                return !_reading.TryStop();
+            default:
+                _reading.Stop(); // the application stopped reading
+                CompleteInput(error: null);
+                return false;
+        }
+    }
+
+    /// <summary>A lingering close reads on: what arrives is thrown away until the peer's FIN.</summary>
+    private bool DiscardOnce(TaskCompletionSource discarding)
+    {
+        var received = ReceiveInto(t_discard ??= new byte[4096], out var errno);
+        if (received > 0)
+        {
+            return true;
+        }
+
+        if (received < 0 && errno is EpollNative.EAGAIN or EpollNative.EINTR)
+        {
+            return errno == EpollNative.EINTR || !_reading.TryWait();
+        }
+
+        // The FIN, or the connection failed: nothing more to wait for.
+        _reading.Stop();
+        Interlocked.Exchange(ref _peerFinished, 1);
+        CompleteInput(error: null);
+        discarding.TrySetResult();
+        return false;
+    }
+
+    /// <summary>One <c>recv</c> into <paramref name="buffer"/>, under the reference the caller took; releases it.</summary>
+    private unsafe nint ReceiveInto(Span<byte> buffer, out int errno)
+    {
+        try
+        {
+            nint received;
+            fixed (byte* bytes = buffer)
+            {
+                received = EpollNative.Recv(_fd.Fd, bytes, buffer.Length, 0);
+            }
+
+            errno = received < 0 ? EpollNative.Errno : 0;
+            return received;
+        }
+        finally
+        {
+            _fd.Release();
+        }
+    }
+
+    /// <summary>The peer's FIN: it sends nothing more (it may still read what we send).</summary>
+    private bool PeerFinished()
+    {
+        _reading.Stop();
+        Interlocked.Exchange(ref _peerFinished, 1);
+        CompleteInput(error: null);
+        Volatile.Read(ref _discarding)?.TrySetResult(); // a lingering close that started meanwhile
+        return false;
+    }
+
+    /// <summary>A failed <c>recv</c>: wait for the next edge on EAGAIN, retry on EINTR, end the input otherwise.</summary>
+    private bool Failed(int errno)
+    {
+        switch (errno)
+        {
+            case EpollNative.EAGAIN:
+                return !_reading.TryWait();
+            case EpollNative.EINTR:
+                return true;
+            default:
+                _reading.Stop();
+                var error = EpollNative.ToSocketError(errno);
+                CompleteInput(SocketAcceptedConnection.IsConnectionGone(error) ? null : new IOException($"Receive failed: {error}.", new SocketException((int)error)));
+                Volatile.Read(ref _discarding)?.TrySetResult();
+                return false;
+        }
+    }
+
+    /// <summary>The application caught up after a pause: receive again, from a thread-pool thread (not the reader's stack).</summary>
+    public override void ResumeReceiving()
+    {
+        if (_reading.Resume())
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(static connection => connection.Receive(), this, preferLocal: false);
+        }
+    }
+
+    private void CompleteInput(Exception? error)
+    {
+        if (Interlocked.Exchange(ref _inputCompleted, 1) == 0)
+        {
+            InputSide.CompleteWriter(error);
+        }
+    }
+}

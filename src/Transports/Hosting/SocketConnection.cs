@@ -1,0 +1,102 @@
+using System.IO.Pipelines;
+using System.Net;
+using FastIo.Transports.Sharding;
+
+namespace FastIo.Transports.Hosting;
+
+/// <summary>
+/// An accepted socket as a duplex pipe, whichever engine drives it (<see cref="SocketAcceptedConnection"/> on the
+/// runtime's sockets, <see cref="Epoll.EpollConnection"/> on FastIo's epoll loops): the engine's receive side feeds the
+/// input (<see cref="SocketInput"/>); the output (<see cref="SocketOutput"/>) sends what the application flushes, on
+/// the flushing thread, through the engine's <see cref="ISocketSender"/> calls.
+/// </summary>
+internal abstract class SocketConnection : AcceptedConnection, IDuplexPipe, ISocketInputOwner, ISocketSender
+{
+    /// <summary>How long a closing connection may take to hand its last bytes to the kernel.</summary>
+    protected static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(2);
+
+    /// <summary>How long a closing connection keeps reading (and discarding) what a peer still sends after our FIN.</summary>
+    protected static readonly TimeSpan LingerTimeout = TimeSpan.FromSeconds(2);
+
+    private readonly ConnectionScheduler? _scheduler;
+
+    /// <param name="input">
+    /// The input's pool, block size and backpressure thresholds (shared by a listener's connections); its reader
+    /// scheduler is where the application's reads resume unless <paramref name="scheduler"/> is given.
+    /// </param>
+    /// <param name="remoteEndPoint">The peer, read once at accept.</param>
+    /// <param name="scheduler">Where the application's reads resume instead, retargeted by the host to a shard.</param>
+    protected SocketConnection(PipeOptions input, EndPoint? remoteEndPoint, ConnectionScheduler? scheduler)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        InputSide = new SocketInput(this, input, scheduler);
+        OutputSide = new SocketOutput(this);
+        RemoteEndPoint = remoteEndPoint;
+        _scheduler = scheduler;
+    }
+
+    public override IDuplexPipe Transport => this;
+
+    public override EndPoint? RemoteEndPoint { get; }
+
+    public override ConnectionScheduler? Scheduler => _scheduler;
+
+    /// <summary>What the peer sent; completed at the peer's FIN (or a reset, which is an ordinary end too).</summary>
+    public PipeReader Input => InputSide;
+
+    /// <summary>What goes to the peer, sent on each flush; complete it to have the rest sent and a FIN follow.</summary>
+    public PipeWriter Output => OutputSide;
+
+    /// <summary>Ends when everything the application wrote was handed to the kernel and the FIN sent (or the send side failed).</summary>
+    public Task Sending => OutputSide.WhenFinished();
+
+    /// <summary>Whether the input holds a block (none while idle: everything received was consumed).</summary>
+    public bool InputHoldsBuffer => InputSide.HoldsBuffer;
+
+    /// <summary>Whether the output holds a buffer (none while idle).</summary>
+    public bool OutputHoldsBuffer => OutputSide.HoldsBuffer;
+
+    /// <summary>The input, as the receive side feeds it.</summary>
+    protected SocketInput InputSide { get; }
+
+    /// <summary>The output, as the close drains it.</summary>
+    protected SocketOutput OutputSide { get; }
+
+    /// <inheritdoc/>
+    public abstract int SendNow(ReadOnlySpan<byte> data);
+
+    /// <inheritdoc/>
+    public abstract ValueTask<int> SendAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken);
+
+    /// <inheritdoc/>
+    public abstract void ShutdownSend();
+
+    /// <inheritdoc/>
+    public abstract void ResumeReceiving();
+
+    /// <summary>
+    /// The first part of a close: waits (bounded) until the output handed the application's last bytes to the kernel
+    /// and sent the FIN, or gives it up. True when it did, so that a peer still sending should be lingered for (RFC
+    /// 9112 §9.6: closing on unread bytes answers with a reset, which can destroy our last response in the peer's
+    /// receive buffer before it is read).
+    /// </summary>
+    protected async ValueTask<bool> DrainAsync()
+    {
+        var sending = Sending;
+        if (!sending.IsCompleted)
+        {
+            try
+            {
+                await sending.WaitAsync(DrainTimeout).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                // The peer is not reading (closing the socket aborts the pending send), or the application never
+                // completed the output.
+                OutputSide.Abandon();
+            }
+        }
+
+        return OutputSide.FinishedCleanly;
+    }
+}
