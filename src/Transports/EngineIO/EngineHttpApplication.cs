@@ -20,6 +20,8 @@ internal sealed partial class EngineHttpApplication
     private static readonly byte[] s_noop = "6"u8.ToArray();
     private static readonly byte[] s_noopV3 = "1:6"u8.ToArray(); // a v3 payload prefixes each packet with its length
 
+    private static readonly EngineRequestInfo.PackWriter<HttpRequest> s_packRequest = PackRequest;
+
     [ThreadStatic]
     private static List<EnginePacket>? t_packets;
 
@@ -50,8 +52,9 @@ internal sealed partial class EngineHttpApplication
         path.StartsWith(_path, StringComparison.Ordinal) &&
         (path.Length == _path.Length || path[_path.Length] == '/');
 
-    // Not pooled: it stays pending for a WebSocket's whole life, and pooled boxes held that long cost S1 ~3 KB RSS per
-    // idle connection (bench/RESULTS.md 2026-11-25 "httppath").
+    // Pooled: since the upgraded connection is handed off (HttpContext.HandOff), this box no longer stays pending for a
+    // WebSocket's life but completes at the upgrade; a long-polling GET holds it while it waits and gives it back.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public async ValueTask HandleAsync(HttpContext context)
     {
         var request = context.Request;
@@ -269,6 +272,7 @@ internal sealed partial class EngineHttpApplication
         }
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask HandleWebSocketAsync(
         HttpContext context, EngineSession? session, int protocol, EngineRequestInfo? info, ShardScheduler shard, HandshakeTicket? ticket)
     {
@@ -345,14 +349,18 @@ internal sealed partial class EngineHttpApplication
     {
         // A peer's forwarded request carries the client's address, believed only with the cluster's signature.
         var remote = _forwarder?.TrustedClient(request, request.GetQuery("sid")) ?? request.RemoteEndPoint;
-        var headers = new KeyValuePair<string, string>[request.Headers.Count];
-        for (var i = 0; i < headers.Length; i++)
-        {
-            var (name, value) = request.Headers[i];
-            headers[i] = new KeyValuePair<string, string>(name, value);
-        }
+        return EngineRequestInfo.FromPacked(request.MethodText, request, s_packRequest, remote, secure: false);
+    }
 
-        return new EngineRequestInfo(request.MethodText, request.Target, headers, remote, secure: false);
+    /// <summary>The target and the fields, packed for the session's whole life (see <see cref="EngineRequestInfo"/>).</summary>
+    private static void PackRequest(ref EngineRequestInfo.Packer packer, HttpRequest request)
+    {
+        packer.Add(request.Target);
+        foreach (var (name, value) in request.Headers)
+        {
+            packer.Add(name);
+            packer.Add(value);
+        }
     }
 
     /// <summary>Adds CORS headers; true when the request was a preflight and is fully answered.</summary>

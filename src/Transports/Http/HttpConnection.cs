@@ -76,11 +76,12 @@ internal sealed class HttpConnection
     /// <paramref name="shutdown"/> fires (the current response is finished first). The returned task
     /// always completes successfully; on return both sides of <paramref name="transport"/> are completed,
     /// unless the application handed the upgraded connection off (<see cref="HttpContext.HandOff"/>): then the
-    /// result is the task that now owns the transport, and completing it is that task's business.
+    /// result is the task that now owns the transport, and completing it is that task's business. Await the result
+    /// exactly once (its box is pooled); tests that need a Task use AsTask.
     /// </summary>
     /// <remarks><paramref name="scheduler"/> is the reader scheduler of the input when the host made it retargetable
     /// (see <see cref="HttpContext.MoveToShard"/>); null for pipes a custom host handed in.</remarks>
-    public static Task<Task?> RunAsync(IDuplexPipe transport, EndPoint? remoteEndPoint, IHttpApplication app, HttpServerOptions options, ILogger logger, ConnectionScheduler? scheduler, CancellationToken shutdown)
+    public static ValueTask<Task?> RunAsync(IDuplexPipe transport, EndPoint? remoteEndPoint, IHttpApplication app, HttpServerOptions options, ILogger logger, ConnectionScheduler? scheduler, CancellationToken shutdown)
     {
         ArgumentNullException.ThrowIfNull(transport);
         ArgumentNullException.ThrowIfNull(app);
@@ -107,6 +108,7 @@ internal sealed class HttpConnection
     /// <see cref="HttpContext.DetachAsync"/> (false: the application writes whatever the peer gets next).
     /// <paramref name="flush"/> false leaves the 101 unflushed, to leave with the protocol's first bytes.
     /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     internal async ValueTask<IDuplexPipe> AcceptUpgradeAsync(bool writeSwitchingProtocols, bool flush = true)
     {
         ValueTask? watcher;
@@ -174,7 +176,13 @@ internal sealed class HttpConnection
         }
     }
 
-    private async Task<Task?> ProcessAsync()
+    // Pooled, like the other steps of the request loop: every WebSocket connect allocated these boxes and dropped them
+    // at the upgrade (~1 KB with the application's, HttpPathBenchmarks.WebSocketConnect). Since the upgraded protocol
+    // is handed off (HandOff), none of them stays pending for a WebSocket's life; a keep-alive connection holds its
+    // boxes while it lives and gives them back at its end. The pool keeps one box per thread and per core, so bursts
+    // of concurrent connects still allocate (bench/RESULTS.md 2026-11-26 "connect").
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<Task?> ProcessAsync()
     {
         _heartbeat = HttpHeartbeat.Register(_options.TimeProvider, this);
         var shutdownRegistration = _shutdown.UnsafeRegister(static state => ((HttpConnection)state!).OnShutdown(), this);
@@ -390,8 +398,7 @@ internal sealed class HttpConnection
         return _shutdownRequested;
     }
 
-    // Not pooled: it stays pending for a WebSocket's whole life, and pooled boxes held that long cost S1 ~3 KB RSS per
-    // idle connection (bench/RESULTS.md 2026-11-25 "httppath").
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> RunApplicationAsync()
     {
         Exception? failure = null;

@@ -24,7 +24,7 @@ internal sealed class TestConnection : IAsyncDisposable
             options,
             NullLogger.Instance,
             null,
-            shutdown);
+            shutdown).AsTask();
     }
 
     /// <summary>The server's RunAsync task.</summary>
