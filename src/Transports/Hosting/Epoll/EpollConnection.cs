@@ -129,6 +129,7 @@ internal sealed partial class EpollConnection : SocketConnection, IEpollHandler
             _loop?.Unregister(_fd.Fd, _slot);
             _fd.Close();
         }
+
         if (_writing.Close())
         {
             _sendWaiter!.SetResult(false); // a send waiting for room: the socket is gone
