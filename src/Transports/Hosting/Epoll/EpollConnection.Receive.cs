@@ -22,8 +22,8 @@ internal sealed partial class EpollConnection
     /// <summary>
     /// Receives until the socket is drained, the application is behind (the input's pause threshold: backpressure,
     /// <see cref="ISocketInputOwner.ResumeReceiving"/> resumes), or the input ended. Runs on the loop's thread for a
-    /// readiness event, on the accepting thread at start, on a pool thread after backpressure; never on two at once
-    /// (<see cref="Readiness"/>).
+    /// readiness event (the first one too), on a pool thread after backpressure or a long discard, on the closing
+    /// thread when a lingering close resumes it; never on two at once (<see cref="Readiness"/>).
     /// </summary>
     private void Receive()
     {
