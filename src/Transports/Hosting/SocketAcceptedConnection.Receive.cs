@@ -26,7 +26,6 @@ internal sealed partial class SocketAcceptedConnection
     internal static bool InlineProcessing => s_inlineProcessing;
 
     private SocketReceiver? _receiver;
-    private int _inputCompleted;
     private volatile bool _peerFinished;
 
     /// <summary>
@@ -148,17 +147,4 @@ internal sealed partial class SocketAcceptedConnection
     /// <summary>The application caught up after a pause: receive again, from a thread-pool thread (not the reader's stack).</summary>
     public override void ResumeReceiving() =>
         ThreadPool.UnsafeQueueUserWorkItem(static connection => connection.ReceiveLoop(), this, preferLocal: false);
-
-    /// <summary>A reset is an ordinary end of input for the application, other errors are its error.</summary>
-    private void CompleteInput(SocketError error) => CompleteInput(IsConnectionGone(error)
-        ? null
-        : new IOException($"Receive failed: {error}.", new SocketException((int)error)));
-
-    private void CompleteInput(Exception? error)
-    {
-        if (Interlocked.Exchange(ref _inputCompleted, 1) == 0)
-        {
-            InputSide.CompleteWriter(error);
-        }
-    }
 }

@@ -92,23 +92,4 @@ internal sealed partial class SocketAcceptedConnection : SocketConnection
             System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
         }
     }
-
-    /// <summary>
-    /// Errors that mean "the peer is gone" rather than a fault: the pipes then end normally, so the HTTP layer sees
-    /// an ordinary end of input (or a completed flush) instead of an exception to log.
-    /// </summary>
-    internal static bool IsConnectionGone(SocketError error) => error is SocketError.ConnectionReset
-        or SocketError.ConnectionAborted or SocketError.Shutdown or SocketError.OperationAborted
-        or SocketError.NotConnected or SocketError.Interrupted or SocketError.Disconnecting
-        or SocketError.TimedOut or SocketError.HostUnreachable or SocketError.NetworkReset
-        or SocketError.NetworkDown or SocketError.NetworkUnreachable;
-
-    /// <summary>The exception a loop completes its pipe with: null for a gone peer or a closed socket.</summary>
-    internal static Exception? ToPipeError(Exception exception) => exception switch
-    {
-        ObjectDisposedException => null,
-        SocketException socket when IsConnectionGone(socket.SocketErrorCode) => null,
-        SocketException socket => new IOException(socket.Message, socket),
-        _ => exception,
-    };
 }

@@ -1,5 +1,6 @@
 using System.IO.Pipelines;
 using System.Net;
+using System.Net.Sockets;
 using FastIo.Transports.Sharding;
 
 namespace FastIo.Transports.Hosting;
@@ -19,6 +20,7 @@ internal abstract class SocketConnection : AcceptedConnection, IDuplexPipe, ISoc
     protected static readonly TimeSpan LingerTimeout = TimeSpan.FromSeconds(2);
 
     private readonly ConnectionScheduler? _scheduler;
+    private int _inputCompleted;
 
     /// <param name="input">
     /// The input's pool, block size and backpressure thresholds (shared by a listener's connections); its reader
@@ -98,5 +100,38 @@ internal abstract class SocketConnection : AcceptedConnection, IDuplexPipe, ISoc
         }
 
         return OutputSide.FinishedCleanly;
+    }
+
+    /// <summary>
+    /// Errors that mean "the peer is gone" rather than a fault: the pipes then end normally, so the HTTP layer sees
+    /// an ordinary end of input (or a completed flush) instead of an exception to log.
+    /// </summary>
+    internal static bool IsConnectionGone(SocketError error) => error is SocketError.ConnectionReset
+        or SocketError.ConnectionAborted or SocketError.Shutdown or SocketError.OperationAborted
+        or SocketError.NotConnected or SocketError.Interrupted or SocketError.Disconnecting
+        or SocketError.TimedOut or SocketError.HostUnreachable or SocketError.NetworkReset
+        or SocketError.NetworkDown or SocketError.NetworkUnreachable;
+
+    /// <summary>The exception a pipe is completed with: null for a gone peer or a closed socket.</summary>
+    internal static Exception? ToPipeError(Exception exception) => exception switch
+    {
+        ObjectDisposedException => null,
+        SocketException socket when IsConnectionGone(socket.SocketErrorCode) => null,
+        SocketException socket => new IOException(socket.Message, socket),
+        _ => exception,
+    };
+
+    /// <summary>A failed receive ends the input: a reset as an ordinary end for the application, other errors as its error.</summary>
+    protected void CompleteInput(SocketError error) => CompleteInput(IsConnectionGone(error)
+        ? null
+        : new IOException($"Receive failed: {error}.", new SocketException((int)error)));
+
+    /// <summary>Ends the input (once; later calls do nothing): the peer's FIN, a receive error, or the close.</summary>
+    protected void CompleteInput(Exception? error)
+    {
+        if (Interlocked.Exchange(ref _inputCompleted, 1) == 0)
+        {
+            InputSide.CompleteWriter(error);
+        }
     }
 }

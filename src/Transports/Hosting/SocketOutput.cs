@@ -366,7 +366,7 @@ internal sealed class SocketOutput : PipeWriter
     /// <summary>The output failed (<paramref name="error"/> null: the peer is gone, or the send was given up).</summary>
     private void Fail(Exception? error)
     {
-        _failure ??= error is null ? null : SocketAcceptedConnection.ToPipeError(error);
+        _failure ??= error is null ? null : SocketConnection.ToPipeError(error);
         _failed = true;
         ReleaseBuffer();
         Finish(cleanly: false);

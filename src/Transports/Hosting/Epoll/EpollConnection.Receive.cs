@@ -14,7 +14,6 @@ internal sealed partial class EpollConnection
     private const int MaxDiscardsPerRun = 16;
 
     private Readiness _reading;
-    private int _inputCompleted;
     private int _peerFinished;
     private bool _peerClosing; // the loop saw EPOLLRDHUP (or an error): receive until recv says so
     private TaskCompletionSource? _discarding; // set by a lingering close: discard what arrives, signal the FIN
@@ -46,7 +45,7 @@ internal sealed partial class EpollConnection
         {
             // A bug, not the peer: the input ends with it rather than the loop's thread.
             _reading.Stop();
-            CompleteInput(SocketAcceptedConnection.ToPipeError(e));
+            CompleteInput(ToPipeError(e));
         }
     }
 
@@ -167,8 +166,7 @@ internal sealed partial class EpollConnection
             default:
                 _reading.Stop();
                 Interlocked.Exchange(ref _peerFinished, 1); // nothing to linger for: a lingering close that starts now returns at once
-                var error = EpollNative.ToSocketError(errno);
-                CompleteInput(SocketAcceptedConnection.IsConnectionGone(error) ? null : new IOException($"Receive failed: {error}.", new SocketException((int)error)));
+                CompleteInput(EpollNative.ToSocketError(errno));
                 Volatile.Read(ref _discarding)?.TrySetResult();
                 return false;
         }
@@ -180,14 +178,6 @@ internal sealed partial class EpollConnection
         if (_reading.Resume())
         {
             ThreadPool.UnsafeQueueUserWorkItem(static connection => connection.Receive(), this, preferLocal: false);
-        }
-    }
-
-    private void CompleteInput(Exception? error)
-    {
-        if (Interlocked.Exchange(ref _inputCompleted, 1) == 0)
-        {
-            InputSide.CompleteWriter(error);
         }
     }
 }

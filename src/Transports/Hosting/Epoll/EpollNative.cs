@@ -101,7 +101,7 @@ internal static unsafe partial class EpollNative
 
     /// <summary>
     /// The <see cref="SocketError"/> the managed socket layer reports for <paramref name="errno"/>, for the errors a
-    /// connected stream socket gets (the socket layers then treat "peer gone" alike: <see cref="SocketAcceptedConnection.ToPipeError"/>).
+    /// connected stream socket gets (the socket layers then treat "peer gone" alike: <see cref="SocketConnection.ToPipeError"/>).
     /// </summary>
     public static SocketError ToSocketError(int errno) => errno switch
     {
