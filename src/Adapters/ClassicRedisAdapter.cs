@@ -77,6 +77,8 @@ internal sealed partial class ClassicRedisAdapter : Adapter
                 // Redis is away: the subscription ends with the connection anyway.
             }
         }
+
+        await base.CloseAsync().ConfigureAwait(false);
     }
 
     internal override void Broadcast(SocketPacket packet, BroadcastOptions options)

@@ -90,6 +90,8 @@ internal sealed partial class ShardedRedisAdapter : Adapter
         {
             // Redis is away: the subscriptions end with the connection anyway.
         }
+
+        await base.CloseAsync().ConfigureAwait(false);
     }
 
     internal override void Broadcast(SocketPacket packet, BroadcastOptions options)

@@ -190,6 +190,32 @@ public sealed class AllocationTests
         Assert.That(errors, Is.Zero);
     }
 
+    [Test]
+    public async Task Disposing_the_server_gives_back_what_the_recovery_store_kept()
+    {
+        var options = new SocketIOServerOptions
+        {
+            ConnectionStateRecovery = new ConnectionStateRecoveryOptions { MaxDisconnectionDuration = TimeSpan.FromMinutes(2) },
+        };
+        var server = new Server(_ => { }, options: options);
+        var (rentedBefore, returnedBefore, _) = EngineMessage.Statistics;
+        for (int i = 0; i < 50; i++)
+        {
+            server.Io.Emit("b", i);
+            server.Io.Of("/other").Emit("b", i); // a second namespace: its adapter keeps its own store
+        }
+
+        Assert.That(EngineMessage.Statistics.Returned - returnedBefore, Is.EqualTo(100), "the store holds its copies");
+        await server.Io.DisposeAsync();
+        Assert.That(EngineMessage.Statistics.Returned - returnedBefore, Is.EqualTo(200), "each stored message released at the close");
+
+        server.Io.Emit("b", 1); // after the close nothing is stored, so nothing stays rented
+        var (rented, returned, errors) = EngineMessage.Statistics;
+        Assert.That(rented - rentedBefore, Is.EqualTo(returned - returnedBefore));
+        Assert.That(errors, Is.Zero);
+        server.Dispose(); // the server's second dispose does nothing
+    }
+
     private static void PollAll(List<Server> servers)
     {
         foreach (var server in servers)
