@@ -216,6 +216,15 @@ public sealed class AllocationTests
         server.Dispose(); // the server's second dispose does nothing
     }
 
+    [Test]
+    public void A_text_too_large_to_frame_is_refused_before_anything_is_rented()
+    {
+        var (rentedBefore, _, _) = EngineMessage.Statistics;
+        Assert.Throws<ArgumentOutOfRangeException>(() => EngineMessage.RentText(Array.MaxLength - 5));
+        Assert.Throws<ArgumentOutOfRangeException>(() => EngineMessage.RentText(-1));
+        Assert.That(EngineMessage.Statistics.Rented, Is.EqualTo(rentedBefore));
+    }
+
     private static void PollAll(List<Server> servers)
     {
         foreach (var server in servers)
