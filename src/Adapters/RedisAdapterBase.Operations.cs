@@ -5,8 +5,10 @@ using StackExchange.Redis;
 namespace FastIo.Adapters.Redis;
 
 /// <summary>
-/// The operations this server distributes: each is applied locally first and then published on
-/// <see cref="RequestChannel"/> in the protocol's encoding; requests wait for one response per other server.
+/// The operations this server distributes, in the protocol's encoding. A broadcast is published first (on the
+/// channels the protocol picks for its rooms) and then delivered locally, so remote delivery starts as early as it
+/// can; join, leave and disconnect are applied locally and then published on <see cref="RequestChannel"/>; requests
+/// (fetch, all rooms, server-side emits with acks) wait for one response per other server.
 /// </summary>
 internal abstract partial class RedisAdapterBase
 {

@@ -10,7 +10,8 @@ namespace FastIo.Adapters.Redis;
 /// <summary>
 /// What the classic and the sharded Redis adapter of one namespace do alike. Local delivery happens first-hand and
 /// never waits on Redis; every publish is fire-and-forget on the shared multiplexer, which pipelines them over one
-/// connection; each channel has its own subscription queue; servers are counted as the subscribers of one channel.
+/// connection; each fixed channel has its own subscription queue (the sharded adapter's room channels, made and
+/// dropped with rooms, have handlers instead); servers are counted as the subscribers of one channel.
 /// A subclass supplies its protocol: the channels, the encodings, and how a received message is routed.
 /// </summary>
 internal abstract partial class RedisAdapterBase : Adapter
@@ -18,6 +19,7 @@ internal abstract partial class RedisAdapterBase : Adapter
     private readonly Func<string> _newId;
     private readonly List<ChannelMessageQueue> _queues = new();
     private Task _subscribed = Task.CompletedTask;
+    private bool _closed; // under _queues: set by CloseAsync, so that a subscription completing after it is left at once
 
     /// <param name="nsp">The namespace.</param>
     /// <param name="shared">The server's multiplexer and options.</param>
@@ -77,20 +79,14 @@ internal abstract partial class RedisAdapterBase : Adapter
         ChannelMessageQueue[] queues;
         lock (_queues)
         {
+            _closed = true;
             queues = _queues.ToArray();
             _queues.Clear();
         }
 
         foreach (var queue in queues)
         {
-            try
-            {
-                await queue.UnsubscribeAsync().ConfigureAwait(false);
-            }
-            catch (RedisException)
-            {
-                // Redis is away: the subscription ends with the connection anyway.
-            }
+            await UnsubscribeQuietlyAsync(queue).ConfigureAwait(false);
         }
 
         await base.CloseAsync().ConfigureAwait(false);
@@ -111,7 +107,27 @@ internal abstract partial class RedisAdapterBase : Adapter
         queue.OnMessage(handler);
         lock (_queues)
         {
-            _queues.Add(queue);
+            if (!_closed)
+            {
+                _queues.Add(queue);
+                return;
+            }
+        }
+
+        // Closed while this subscription was on its way (a server disposed, or a child namespace cleaned up, right
+        // after the namespace was created): left at once, or this server would stay counted, and answer, as a ghost.
+        await UnsubscribeQuietlyAsync(queue).ConfigureAwait(false);
+    }
+
+    private static async Task UnsubscribeQuietlyAsync(ChannelMessageQueue queue)
+    {
+        try
+        {
+            await queue.UnsubscribeAsync().ConfigureAwait(false);
+        }
+        catch (RedisException)
+        {
+            // Redis is away: the subscription ends with the connection anyway.
         }
     }
 

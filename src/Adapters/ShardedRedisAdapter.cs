@@ -25,6 +25,7 @@ internal sealed partial class ShardedRedisAdapter : RedisAdapterBase
     private readonly ShardedSubscriptionMode _mode;
     private readonly Action<JsonElement, IReadOnlyList<ReadOnlyMemory<byte>>> _onAnyMessage;
     private readonly Action<RedisChannel, RedisValue> _onRoomMessage;
+    private volatile bool _closing; // set first thing in CloseAsync: a room subscription completing later is undone
 
     public ShardedRedisAdapter(Namespace nsp, RedisConnectionState shared)
         : base(nsp, shared, NewId)
@@ -55,6 +56,7 @@ internal sealed partial class ShardedRedisAdapter : RedisAdapterBase
     /// <summary>Unsubscribes the room channels too (dynamic modes), then the main and own channels.</summary>
     public override async ValueTask CloseAsync()
     {
+        _closing = true;
         if (_mode != ShardedSubscriptionMode.Static)
         {
             RoomCreated -= OnRoomCreated;
@@ -98,12 +100,24 @@ internal sealed partial class ShardedRedisAdapter : RedisAdapterBase
             return;
         }
 
-        _ = Shared.Subscriber.SubscribeAsync(ChannelOf(room), _onRoomMessage).ContinueWith(
-            static (t, state) => Log.SubscribeFailed(((ShardedRedisAdapter)state!).Logger, t.Exception!, ((ShardedRedisAdapter)state!).Namespace.Name),
-            this,
-            CancellationToken.None,
-            TaskContinuationOptions.OnlyOnFaulted,
-            TaskScheduler.Default);
+        _ = SubscribeRoomAsync(room);
+    }
+
+    private async Task SubscribeRoomAsync(string room)
+    {
+        try
+        {
+            await Shared.Subscriber.SubscribeAsync(ChannelOf(room), _onRoomMessage).ConfigureAwait(false);
+            if (_closing)
+            {
+                // CloseAsync may have listed the rooms before this subscription was in place.
+                await Shared.Subscriber.UnsubscribeAsync(ChannelOf(room), _onRoomMessage).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e)
+        {
+            Log.SubscribeFailed(Logger, e, Namespace.Name);
+        }
     }
 
     private void OnRoomDeleted(string room)

@@ -256,8 +256,7 @@ public partial class Namespace
         _sockets.TryRemove(new KeyValuePair<string, Socket>(socket.Id, socket));
         if (Parent is not null && _sockets.IsEmpty && Server.Options.CleanupEmptyChildNamespaces)
         {
-            Server.RemoveChild(this);
-            _ = Adapter.CloseAsync().AsTask(); // a cluster adapter unsubscribes; the in-memory one has nothing to do
+            Server.RemoveChild(this); // closes the adapter (once: RemoveChild closes only when it removed the child)
         }
     }
 

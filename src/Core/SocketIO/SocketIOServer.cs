@@ -13,7 +13,7 @@ namespace FastIo.SocketIO;
 /// The Socket.IO server: namespaces (static and dynamic), and on the main namespace <c>/</c> the shortcuts
 /// socket.io puts on its server object. It sits on an Engine.IO server as its <see cref="IEngineHandler"/>.
 /// </summary>
-public sealed class SocketIOServer : IEngineHandler, IEngineDefaultPath, IDisposable, IAsyncDisposable
+public sealed partial class SocketIOServer : IEngineHandler, IEngineDefaultPath, IDisposable, IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, Namespace> _namespaces = new(StringComparer.Ordinal);
     private readonly Lock _namespaceCreation = new();
@@ -182,12 +182,26 @@ public sealed class SocketIOServer : IEngineHandler, IEngineDefaultPath, IDispos
             return;
         }
 
-        foreach (var nsp in _namespaces.Values)
+        try
         {
-            await nsp.Adapter.CloseAsync().ConfigureAwait(false);
+            foreach (var nsp in _namespaces.Values)
+            {
+                try
+                {
+                    await nsp.Adapter.CloseAsync().ConfigureAwait(false);
+                }
+                catch (Exception e)
+                {
+                    // One failing adapter (a custom one, or a Redis connection disposed first) must not keep the
+                    // others subscribed: this dispose runs once.
+                    Log.AdapterCloseFailed(Logger, e, nsp.Name);
+                }
+            }
         }
-
-        Timers.Dispose();
+        finally
+        {
+            Timers.Dispose();
+        }
     }
 
     /// <summary>Disposes synchronously (for containers disposed synchronously); prefer <see cref="DisposeAsync"/>.</summary>
@@ -263,5 +277,11 @@ public sealed class SocketIOServer : IEngineHandler, IEngineDefaultPath, IDispos
             // A cluster adapter unsubscribes here, so the removed namespace stops counting as a server.
             _ = child.Adapter.CloseAsync().AsTask();
         }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(34, LogLevel.Error, "Closing the adapter of {Namespace} failed")]
+        public static partial void AdapterCloseFailed(ILogger logger, Exception exception, string @namespace);
     }
 }

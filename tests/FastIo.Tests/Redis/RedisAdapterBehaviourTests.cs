@@ -3,6 +3,7 @@ using FastIo.SocketIO;
 using FastIo.Tests.SocketIO;
 using Microsoft.Extensions.Logging;
 using NUnit.Framework;
+using StackExchange.Redis;
 
 namespace FastIo.Tests.Redis;
 
@@ -89,14 +90,15 @@ public class RedisAdapterBehaviourTests
         Assert.That(sink.Count("restored"), Is.EqualTo(1));
     }
 
-    [Test]
-    public async Task DisposingAServerUnsubscribesItsAdaptersSoItStopsCountingAsAServer()
+    [TestCase(false)]
+    [TestCase(true)]
+    public async Task DisposingAServerUnsubscribesItsAdaptersSoItStopsCountingAsAServer(bool sharded)
     {
         await using var redis = await RedisServer.StartAsync();
         await using var ca = await redis.ConnectAsync();
         await using var cb = await redis.ConnectAsync();
-        using var a = new SocketIOServer(new SocketIOServerOptions { AdapterFactory = RedisAdapter.CreateFactory(ca) });
-        var b = new SocketIOServer(new SocketIOServerOptions { AdapterFactory = RedisAdapter.CreateFactory(cb) });
+        using var a = new SocketIOServer(new SocketIOServerOptions { AdapterFactory = sharded ? RedisAdapter.CreateShardedFactory(ca) : RedisAdapter.CreateFactory(ca) });
+        var b = new SocketIOServer(new SocketIOServerOptions { AdapterFactory = sharded ? RedisAdapter.CreateShardedFactory(cb) : RedisAdapter.CreateFactory(cb) });
         a.Of("/chat");
         b.Of("/chat");
         await a.MainNamespace.Adapter.InitAsync();
@@ -110,6 +112,48 @@ public class RedisAdapterBehaviourTests
         await b.DisposeAsync();
         Assert.That(await a.MainNamespace.Adapter.ServerCountAsync(), Is.EqualTo(1));
         Assert.That(await a.Of("/chat").Adapter.ServerCountAsync(), Is.EqualTo(1));
+    }
+
+    [TestCase(false)]
+    [TestCase(true)]
+    public async Task AServerDisposedBeforeItsSubscriptionsCompletedStillLeavesTheCount(bool sharded)
+    {
+        await using var redis = await RedisServer.StartAsync();
+        await using var ca = await redis.ConnectAsync();
+        await using var cb = await redis.ConnectAsync();
+        using var a = new SocketIOServer(new SocketIOServerOptions { AdapterFactory = sharded ? RedisAdapter.CreateShardedFactory(ca) : RedisAdapter.CreateFactory(ca) });
+        await a.MainNamespace.Adapter.InitAsync();
+        var b = new SocketIOServer(new SocketIOServerOptions { AdapterFactory = sharded ? RedisAdapter.CreateShardedFactory(cb) : RedisAdapter.CreateFactory(cb) });
+
+        // No InitAsync: the close comes while the subscriptions are still on their way (a dynamic namespace cleaned
+        // up right after its creation is the same case); a subscription completing after it must be left at once.
+        await b.DisposeAsync();
+        await b.MainNamespace.Adapter.InitAsync(); // the subscriptions have completed (and been undone) by now
+        Assert.That(await a.MainNamespace.Adapter.ServerCountAsync(), Is.EqualTo(1));
+    }
+
+    [TestCase(false)]
+    [TestCase(true)]
+    public async Task AJoinLeaveOrDisconnectIsPublishedOnceAndNotEchoedByTheServersApplyingIt(bool sharded)
+    {
+        await using var redis = await RedisServer.StartAsync();
+        await using var ca = await redis.ConnectAsync();
+        await using var cb = await redis.ConnectAsync();
+        await using var watch = await redis.ConnectAsync();
+        var published = 0;
+        var channel = sharded ? RedisChannel.Sharded("socket.io#/#") : RedisChannel.Literal("socket.io-request#/#");
+        await watch.GetSubscriber().SubscribeAsync(channel, (_, _) => Interlocked.Increment(ref published));
+        using var a = new SocketIOServer(new SocketIOServerOptions { AdapterFactory = sharded ? RedisAdapter.CreateShardedFactory(ca) : RedisAdapter.CreateFactory(ca) });
+        using var b = new SocketIOServer(new SocketIOServerOptions { AdapterFactory = sharded ? RedisAdapter.CreateShardedFactory(cb) : RedisAdapter.CreateFactory(cb) });
+        await a.MainNamespace.Adapter.InitAsync();
+        await b.MainNamespace.Adapter.InitAsync();
+
+        a.SocketsJoin("r");
+        a.In("r").SocketsLeave("r");
+        a.DisconnectSockets();
+        await WaitAsync(() => Volatile.Read(ref published) >= 3);
+        await Task.Delay(500); // an echo (b re-publishing what it applied) would show up by now, and go on forever
+        Assert.That(Volatile.Read(ref published), Is.EqualTo(3));
     }
 
     private static async Task WaitAsync(Func<bool> condition)
