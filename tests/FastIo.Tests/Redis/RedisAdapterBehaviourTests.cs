@@ -97,8 +97,8 @@ public class RedisAdapterBehaviourTests
         await using var redis = await RedisServer.StartAsync();
         await using var ca = await redis.ConnectAsync();
         await using var cb = await redis.ConnectAsync();
-        using var a = new SocketIOServer(new SocketIOServerOptions { AdapterFactory = sharded ? RedisAdapter.CreateShardedFactory(ca) : RedisAdapter.CreateFactory(ca) });
-        var b = new SocketIOServer(new SocketIOServerOptions { AdapterFactory = sharded ? RedisAdapter.CreateShardedFactory(cb) : RedisAdapter.CreateFactory(cb) });
+        using var a = NewServer(ca, sharded);
+        var b = NewServer(cb, sharded);
         a.Of("/chat");
         b.Of("/chat");
         await a.MainNamespace.Adapter.InitAsync();
@@ -121,9 +121,9 @@ public class RedisAdapterBehaviourTests
         await using var redis = await RedisServer.StartAsync();
         await using var ca = await redis.ConnectAsync();
         await using var cb = await redis.ConnectAsync();
-        using var a = new SocketIOServer(new SocketIOServerOptions { AdapterFactory = sharded ? RedisAdapter.CreateShardedFactory(ca) : RedisAdapter.CreateFactory(ca) });
+        using var a = NewServer(ca, sharded);
         await a.MainNamespace.Adapter.InitAsync();
-        var b = new SocketIOServer(new SocketIOServerOptions { AdapterFactory = sharded ? RedisAdapter.CreateShardedFactory(cb) : RedisAdapter.CreateFactory(cb) });
+        var b = NewServer(cb, sharded);
 
         // No InitAsync: the close comes while the subscriptions are still on their way (a dynamic namespace cleaned
         // up right after its creation is the same case); a subscription completing after it must be left at once.
@@ -143,8 +143,8 @@ public class RedisAdapterBehaviourTests
         var published = 0;
         var channel = sharded ? RedisChannel.Sharded("socket.io#/#") : RedisChannel.Literal("socket.io-request#/#");
         await watch.GetSubscriber().SubscribeAsync(channel, (_, _) => Interlocked.Increment(ref published));
-        using var a = new SocketIOServer(new SocketIOServerOptions { AdapterFactory = sharded ? RedisAdapter.CreateShardedFactory(ca) : RedisAdapter.CreateFactory(ca) });
-        using var b = new SocketIOServer(new SocketIOServerOptions { AdapterFactory = sharded ? RedisAdapter.CreateShardedFactory(cb) : RedisAdapter.CreateFactory(cb) });
+        using var a = NewServer(ca, sharded);
+        using var b = NewServer(cb, sharded);
         await a.MainNamespace.Adapter.InitAsync();
         await b.MainNamespace.Adapter.InitAsync();
 
@@ -155,6 +155,10 @@ public class RedisAdapterBehaviourTests
         await Task.Delay(500); // an echo (b re-publishing what it applied) would show up by now, and go on forever
         Assert.That(Volatile.Read(ref published), Is.EqualTo(3));
     }
+
+    /// <summary>A server on <paramref name="connection"/> with the classic or the sharded Redis adapter.</summary>
+    private static SocketIOServer NewServer(StackExchange.Redis.IConnectionMultiplexer connection, bool sharded) =>
+        new(new SocketIOServerOptions { AdapterFactory = sharded ? RedisAdapter.CreateShardedFactory(connection) : RedisAdapter.CreateFactory(connection) });
 
     private static async Task WaitAsync(Func<bool> condition)
     {
