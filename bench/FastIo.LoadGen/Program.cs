@@ -7,6 +7,8 @@ const string Usage = """
              (idle clients against a server you started, for heap dumps and profiles)
            FastIo.LoadGen drive --port 3000 --workload poll|ws|upgrade --count 20000 [--pid SERVER_PID] [--linger S]
              (one scenario's workload against a server you started, for strace/perf; S6 polling echo or S2 connects)
+           FastIo.LoadGen forward [--port 4600] [--runs 3] [--repo PATH]
+             (what sticky-free forwarding costs: two fastio --forward nodes and a redis-server it starts itself)
            FastIo.LoadGen suite [--quick] [--runs 3] [--unpinned] [--only S1,S3] [--servers fastio,node]
                                 [--port 3400] [--repo PATH] [--out table.md] [--server-env KEY=VALUE] [--fastio-args "--shards 1"]
     """;
@@ -19,6 +21,11 @@ if (args.Length == 7 && args[0] == "hold")
 if (args.Length > 0 && args[0] == "drive")
 {
     return await Drive.RunAsync(args.AsSpan(1).ToArray()).ConfigureAwait(false);
+}
+
+if (args.Length > 0 && args[0] == "forward")
+{
+    return await ForwardingCost.RunAsync(args.AsSpan(1).ToArray()).ConfigureAwait(false);
 }
 
 if (args.Length == 0 || args[0] != "suite")

@@ -208,7 +208,7 @@ internal static class Suite
     private static string Runs(Dictionary<ServerKind, List<double>> byKind, ServerKind kind) =>
         byKind.TryGetValue(kind, out var values) ? string.Join(" ", values.Select(Format)) : "–";
 
-    private static double Median(List<double>? values)
+    internal static double Median(List<double>? values)
     {
         if (values is null || values.Count == 0)
         {

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using FastIo.SocketIO;
-using FastIo.SocketIO.Protocol;
 
 namespace FastIo.Adapters.Redis;
 
@@ -21,7 +20,7 @@ internal sealed partial class ClassicRedisAdapter
         var requestId = GetString(request, "requestId");
         switch ((RequestType)type)
         {
-            case RequestType.Sockets when requestId is not null && !_requests.ContainsKey(requestId):
+            case RequestType.Sockets when requestId is not null && !Requests.ContainsKey(requestId):
                 var ids = Sockets(RedisWire.ReadRooms(request, "rooms"));
                 Respond(uid, Json((requestId, ids), static (json, s) =>
                 {
@@ -29,7 +28,7 @@ internal sealed partial class ClassicRedisAdapter
                     RedisWire.WriteJsonRooms(json, "sockets", s.ids);
                 }));
                 break;
-            case RequestType.AllRooms when requestId is not null && !_requests.ContainsKey(requestId):
+            case RequestType.AllRooms when requestId is not null && !Requests.ContainsKey(requestId):
                 var rooms = Rooms();
                 Respond(uid, Json((requestId, rooms), static (json, s) =>
                 {
@@ -42,26 +41,16 @@ internal sealed partial class ClassicRedisAdapter
             case RequestType.RemoteDisconnect:
                 ApplyRemote((RequestType)type, request, uid, requestId);
                 break;
-            case RequestType.RemoteFetch when requestId is not null && !_requests.ContainsKey(requestId):
+            case RequestType.RemoteFetch when requestId is not null && !Requests.ContainsKey(requestId):
                 var targets = TargetSockets(RedisWire.ReadOptions(request, withFlags: false));
                 var options = Namespace.Server.JsonOptions;
-                Respond(uid, Json((requestId, targets, options), static (json, s) =>
-                {
-                    json.WriteString("requestId", s.requestId);
-                    json.WriteStartArray("sockets");
-                    foreach (var socket in s.targets)
-                    {
-                        RedisRemoteSocket.Write(json, socket, s.options);
-                    }
-
-                    json.WriteEndArray();
-                }));
+                Respond(uid, Json((requestId, targets, options), static (json, s) => RedisRemoteSocket.WriteResponse(json, s.requestId, s.targets, s.options)));
                 break;
-            case RequestType.ServerSideEmit when uid != _uid:
-                DeliverServerSideEmit(request, requestId, attachments);
+            case RequestType.ServerSideEmit when uid != Uid:
+                DeliverServerSideEmit(request, "data", attachments, requestId is null ? null : args => RespondServerSideAck(requestId, args));
                 break;
-            case RequestType.Broadcast when requestId is not null && uid != _uid && !_ackRequests.ContainsKey(requestId):
-                BroadcastForRequester(request, uid, requestId, attachments);
+            case RequestType.Broadcast when requestId is not null && uid != Uid && !AckRequests.ContainsKey(requestId):
+                OnBroadcastRequest(request, uid, requestId, attachments);
                 break;
         }
     }
@@ -74,23 +63,9 @@ internal sealed partial class ClassicRedisAdapter
     {
         if (request.TryGetProperty("opts", out _))
         {
-            if (uid == _uid)
+            if (uid != Uid)
             {
-                return;
-            }
-
-            var options = RedisWire.ReadOptions(request, withFlags: false);
-            switch (type)
-            {
-                case RequestType.RemoteJoin:
-                    base.AddSockets(options, RedisWire.ReadRooms(request, "rooms"));
-                    break;
-                case RequestType.RemoteLeave:
-                    base.DelSockets(options, RedisWire.ReadRooms(request, "rooms"));
-                    break;
-                default:
-                    base.DisconnectSockets(options, request.TryGetProperty("close", out var c) && c.ValueKind == JsonValueKind.True);
-                    break;
+                ApplySelector(type, request);
             }
 
             return;
@@ -113,92 +88,49 @@ internal sealed partial class ClassicRedisAdapter
         }
         else if (type == RequestType.RemoteDisconnect)
         {
-            socket.Disconnect(request.TryGetProperty("close", out var c) && c.ValueKind == JsonValueKind.True);
+            socket.Disconnect(IsTrue(request, "close"));
         }
 
         Respond(uid, Json(requestId, static (json, id) => json.WriteString("requestId", id)));
     }
 
-    private void DeliverServerSideEmit(JsonElement request, string? requestId, IReadOnlyList<ReadOnlyMemory<byte>> attachments)
-    {
-        if (!request.TryGetProperty("data", out var data) || data.ValueKind != JsonValueKind.Array || data.GetArrayLength() == 0 ||
-            data[0].ValueKind != JsonValueKind.String)
-        {
-            return;
-        }
-
-        Action<object?[]>? ack = requestId is null ? null : args => RespondServerSideAck(requestId, args);
-        Namespace.DeliverServerSideEmit(new ServerSideMessage(data[0].GetString()!, RedisWire.Raw(data), attachments, Namespace.Server.JsonOptions, ack));
-    }
-
     /// <summary>The ack of a server-side emit: <c>{type:6, requestId, data}</c>, always on the common response channel.</summary>
     private void RespondServerSideAck(string requestId, object?[] args)
     {
-        var packet = PacketWriter.Ack(Namespace.Name, -1, args, Namespace.Server.JsonOptions);
-        using var document = JsonDocument.Parse(packet.Data);
-        var first = document.RootElement.GetArrayLength() > 0 ? RedisWire.Raw(document.RootElement[0]) : "null"u8.ToArray();
-        byte[] payload;
-        if (packet.Attachments.Count > 0)
-        {
-            payload = RedisWire.EncodeMsgPackMap([("type", (int)RequestType.ServerSideEmit), ("requestId", requestId)], "data", first, packet.Attachments);
-        }
-        else
-        {
-            payload = Json((requestId, first), static (json, s) =>
+        var first = FirstAckArgument(args, out var attachments) ?? "null"u8.ToArray();
+        var payload = attachments.Count > 0
+            ? RedisWire.EncodeMsgPackMap([("type", (int)RequestType.ServerSideEmit), ("requestId", requestId)], "data", first, attachments)
+            : Json((requestId, first), static (json, s) =>
             {
                 json.WriteNumber("type", (int)RequestType.ServerSideEmit);
                 json.WriteString("requestId", s.requestId);
                 json.WritePropertyName("data");
                 json.WriteRawValue(s.first, skipInputValidation: true);
             });
-        }
-
         Publish(_responseChannel, payload);
     }
 
     /// <summary>
-    /// BROADCAST (with ack) from another server: deliver to our matching clients under a local ack id, report the
-    /// client count at once (0 included) as JSON and every client ack as msgpack (§2.6). Flags are not applied.
+    /// BROADCAST (with ack) from another server: the client count goes back at once (0 included) as JSON and every
+    /// client ack as msgpack (§2.6). Flags are not applied.
     /// </summary>
-    private void BroadcastForRequester(JsonElement request, string? uid, string requestId, IReadOnlyList<ReadOnlyMemory<byte>> attachments)
+    private void OnBroadcastRequest(JsonElement request, string? uid, string requestId, IReadOnlyList<ReadOnlyMemory<byte>> attachments)
     {
-        if (!request.TryGetProperty("packet", out var p) || p.ValueKind != JsonValueKind.Object ||
-            !p.TryGetProperty("data", out var data) || data.ValueKind != JsonValueKind.Array)
+        if (ReadEventPacket(request, attachments) is not { } packet)
         {
             return;
         }
 
-        var packet = new SocketPacket
-        {
-            Type = attachments.Count > 0 ? SocketPacketType.BinaryEvent : SocketPacketType.Event,
-            Namespace = Namespace.Name,
-            AckId = Namespace.NextAckId(),
-            Data = RedisWire.Raw(data),
-            Attachments = attachments,
-        };
-        var options = RedisWire.ReadOptions(request, withFlags: false);
-        base.BroadcastWithAck(
+        BroadcastForRequester(
             packet,
-            options,
-            // Only each server's one count goes out: a requester counts servers by their reports, so a later
-            // departure (−1) must not look like another server (Node servers send none either).
-            count => RespondClientCount(uid, requestId, count),
+            RedisWire.ReadOptions(request, withFlags: false),
+            count => Respond(uid, Json((requestId, count), static (json, s) =>
+            {
+                json.WriteNumber("type", (int)RequestType.BroadcastClientCount);
+                json.WriteString("requestId", s.requestId);
+                json.WriteNumber("clientCount", s.count);
+            })),
             reply => Respond(uid, EncodeAck(requestId, reply)));
-    }
-
-    private void RespondClientCount(string? uid, string requestId, int count)
-    {
-        if (count < 0)
-        {
-            return;
-        }
-
-        Respond(uid, Json((requestId, count), static (json, s) =>
-        {
-            json.WriteNumber("type", (int)RequestType.BroadcastClientCount);
-            json.WriteString("requestId", s.requestId);
-            json.WriteNumber("clientCount", s.count);
-        }));
     }
 
     /// <summary><c>{type:9, requestId, packet:&lt;first ack argument&gt;}</c> in msgpack (binary stays binary).</summary>
@@ -208,26 +140,5 @@ internal sealed partial class ClassicRedisAdapter
         return reply.Count > 0
             ? RedisWire.EncodeMsgPackMap(fields, "packet", RedisWire.Raw(reply.GetJson(0)), reply.Attachments)
             : RedisWire.EncodeMsgPackMap(fields, null, default, reply.Attachments); // undefined: notepack omits the key
-    }
-
-    private void Respond(string? requesterUid, byte[] payload) => PublishResponse(requesterUid, payload);
-
-    private static string? GetString(JsonElement element, string name) =>
-        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
-
-    /// <summary>A JSON array holding one raw value (a reply's first argument), or an empty one.</summary>
-    private static byte[] WrapArray(JsonElement? value)
-    {
-        if (value is not { } v || v.ValueKind == JsonValueKind.Undefined)
-        {
-            return "[]"u8.ToArray();
-        }
-
-        var raw = RedisWire.Raw(v);
-        var result = new byte[raw.Length + 2];
-        result[0] = (byte)'[';
-        raw.CopyTo(result, 1);
-        result[^1] = (byte)']';
-        return result;
     }
 }

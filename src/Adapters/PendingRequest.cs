@@ -30,40 +30,6 @@ internal sealed class PendingRequest
 
     public Task Task => _done.Task;
 
-    /// <summary>
-    /// Registers a server-side emit with acknowledgements under <paramref name="requestId"/>, publishes it, and gathers
-    /// one reply per other server; a timeout reports the replies that did arrive. Shared by the classic and the sharded
-    /// adapter, which differ only in how they publish.
-    /// </summary>
-    public static async Task<SocketArgs[]> GatherServerSideRepliesAsync(
-        System.Collections.Concurrent.ConcurrentDictionary<string, PendingRequest> requests, string requestId, int otherServers,
-        Action publish, TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken)
-    {
-        var request = new PendingRequest(RequestType.ServerSideEmit, otherServers);
-        requests[requestId] = request;
-        try
-        {
-            publish();
-            await request.Task.WaitAsync(timeout, time, cancellationToken).ConfigureAwait(false);
-        }
-        catch (TimeoutException)
-        {
-            lock (request)
-            {
-                throw new AckTimeoutException(request.Replies.ToArray(), request.Expected);
-            }
-        }
-        finally
-        {
-            requests.TryRemove(requestId, out _);
-        }
-
-        lock (request)
-        {
-            return request.Replies.ToArray();
-        }
-    }
-
     /// <summary>Counts one response (the caller already merged its content under this object's lock).</summary>
     public void Count()
     {

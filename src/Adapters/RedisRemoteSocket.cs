@@ -83,8 +83,24 @@ internal sealed class RedisRemoteSocket : RemoteSocket
         return new SocketHandshake(request, auth, issued);
     }
 
+    /// <summary>
+    /// Writes the answer to a fetch (<c>requestId</c>, then <c>sockets</c>): the body of the classic REMOTE_FETCH
+    /// response and of the sharded FETCH_SOCKETS_RESPONSE's data alike.
+    /// </summary>
+    public static void WriteResponse(Utf8JsonWriter json, string requestId, List<Socket> sockets, JsonSerializerOptions options)
+    {
+        json.WriteString("requestId", requestId);
+        json.WriteStartArray("sockets");
+        foreach (var socket in sockets)
+        {
+            Write(json, socket, options);
+        }
+
+        json.WriteEndArray();
+    }
+
     /// <summary>Writes a local socket as a REMOTE_FETCH entry, in Node's shape (redis-wire.md §2.4).</summary>
-    public static void Write(Utf8JsonWriter json, Socket socket, JsonSerializerOptions options)
+    private static void Write(Utf8JsonWriter json, Socket socket, JsonSerializerOptions options)
     {
         var hs = socket.Handshake;
         json.WriteStartObject();

@@ -106,6 +106,19 @@ internal static class RedisWire
         json.WriteEndObject();
     }
 
+    /// <summary>What follows the selector of a join or leave (<c>rooms</c>) or a disconnect (<c>close</c>), in either protocol.</summary>
+    public static void WriteJsonRoomsOrClose(Utf8JsonWriter json, IReadOnlyCollection<string>? rooms, bool close)
+    {
+        if (rooms is not null)
+        {
+            WriteJsonRooms(json, "rooms", rooms);
+        }
+        else
+        {
+            json.WriteBoolean("close", close);
+        }
+    }
+
     public static void WriteJsonRooms(Utf8JsonWriter json, string name, IEnumerable<string> rooms)
     {
         json.WriteStartArray(name);

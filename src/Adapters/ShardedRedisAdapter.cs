@@ -1,11 +1,8 @@
 using System.Buffers;
-using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text.Json;
 using FastIo.SocketIO;
-using FastIo.SocketIO.Adapters;
 using FastIo.SocketIO.Protocol;
-using Microsoft.Extensions.Logging;
 using MessagePack;
 using StackExchange.Redis;
 
@@ -15,116 +12,82 @@ namespace FastIo.Adapters.Redis;
 /// The sharded pub/sub adapter of one namespace (Redis 7+), a peer of @socket.io/redis-adapter 8.3's
 /// <c>createShardedAdapter</c> (redis-wire.md §4): <c>{type, data, uid, nsp}</c> envelopes, JSON unless the data
 /// holds binary, on <c>&lt;key&gt;#&lt;nsp&gt;#</c>, per-server response channels and, in dynamic modes, per-room
-/// channels. Like the classic adapter, local delivery never waits and publishing is fire-and-forget.
+/// channels.
 /// </summary>
-internal sealed partial class ShardedRedisAdapter : Adapter
+internal sealed partial class ShardedRedisAdapter : RedisAdapterBase
 {
     /// <summary>Socket.IO v4 socket ids are 20 characters: Node's dynamic mode keeps such rooms on the main channel.</summary>
     private const int SocketIdLength = 20;
 
-    private readonly RedisConnectionState _shared;
-    private readonly ILogger _logger;
-    private readonly string _uid;
     private readonly string _prefix;
     private readonly RedisChannel _mainChannel;
     private readonly RedisChannel _ownChannel;
     private readonly ShardedSubscriptionMode _mode;
-    private readonly ConcurrentDictionary<string, PendingRequest> _requests = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, BroadcastAckRequest> _ackRequests = new(StringComparer.Ordinal);
+    private readonly Action<JsonElement, IReadOnlyList<ReadOnlyMemory<byte>>> _onAnyMessage;
     private readonly Action<RedisChannel, RedisValue> _onRoomMessage;
-    private readonly List<ChannelMessageQueue> _queues = new();
-    private readonly Task _subscribed;
 
     public ShardedRedisAdapter(Namespace nsp, RedisConnectionState shared)
-        : base(nsp)
+        : base(nsp, shared, NewId)
     {
-        _shared = shared;
-        _logger = nsp.Server.Logger;
-        _uid = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
         _prefix = shared.Options.Key + "#" + nsp.Name + "#";
         _mainChannel = RedisChannel.Sharded(_prefix);
-        _ownChannel = RedisChannel.Sharded(_prefix + _uid + "#");
+        _ownChannel = RedisChannel.Sharded(_prefix + Uid + "#");
         _mode = shared.Options.SubscriptionMode;
-        _onRoomMessage = (_, value) => OnMessage((ReadOnlyMemory<byte>)value, responsesOnly: false, "room channel");
+        _onAnyMessage = (message, attachments) => OnMessage(message, attachments, responsesOnly: false);
+        _onRoomMessage = (channel, value) => Dispatch(channel, (ReadOnlyMemory<byte>)value, _onAnyMessage);
         if (_mode != ShardedSubscriptionMode.Static)
         {
             RoomCreated += OnRoomCreated;
             RoomDeleted += OnRoomDeleted;
         }
 
-        shared.Watch(_logger);
-        _subscribed = SubscribeAsync();
+        StartSubscriptions();
     }
 
-    private TimeSpan RequestsTimeout => _shared.Options.RequestsTimeout;
+    /// <summary>Requests, acked broadcasts included, always go on the main channel (never a room channel).</summary>
+    protected override RedisChannel RequestChannel => _mainChannel;
 
-    public override ValueTask InitAsync(CancellationToken cancellationToken = default) => new(_subscribed.WaitAsync(cancellationToken));
+    /// <summary>PUBSUB SHARDNUMSUB on the main channel, as Node counts servers.</summary>
+    protected override string ServerCountCommand => "SHARDNUMSUB";
 
+    protected override string ServerCountChannel => _prefix;
+
+    /// <summary>Unsubscribes the room channels too (dynamic modes), then the main and own channels.</summary>
     public override async ValueTask CloseAsync()
     {
-        ChannelMessageQueue[] queues;
-        lock (_queues)
+        if (_mode != ShardedSubscriptionMode.Static)
         {
-            queues = _queues.ToArray();
-            _queues.Clear();
-        }
-
-        try
-        {
-            foreach (var queue in queues)
+            RoomCreated -= OnRoomCreated;
+            RoomDeleted -= OnRoomDeleted;
+            try
             {
-                await queue.UnsubscribeAsync().ConfigureAwait(false);
-            }
-
-            if (_mode != ShardedSubscriptionMode.Static)
-            {
-                RoomCreated -= OnRoomCreated;
-                RoomDeleted -= OnRoomDeleted;
                 foreach (var room in Rooms())
                 {
-                    await _shared.Subscriber.UnsubscribeAsync(RedisChannel.Sharded(_prefix + room + "#"), _onRoomMessage).ConfigureAwait(false);
+                    await Shared.Subscriber.UnsubscribeAsync(ChannelOf(room), _onRoomMessage).ConfigureAwait(false);
                 }
             }
-        }
-        catch (RedisException)
-        {
-            // Redis is away: the subscriptions end with the connection anyway.
-        }
-    }
-
-    internal override void Broadcast(SocketPacket packet, BroadcastOptions options)
-    {
-        if (!options.Local)
-        {
-            var room = options.Rooms.Count == 1 ? First(options.Rooms) : null;
-            var roomChannel = room is not null && (_mode == ShardedSubscriptionMode.DynamicPrivate ||
-                                                   (_mode == ShardedSubscriptionMode.Dynamic && room.Length != SocketIdLength));
-            Publish(roomChannel ? RedisChannel.Sharded(_prefix + room + "#") : _mainChannel, EncodeBroadcast(packet, options, null));
-        }
-
-        base.Broadcast(packet, options);
-    }
-
-    private async Task SubscribeAsync()
-    {
-        try
-        {
-            foreach (var (channel, responsesOnly) in new[] { (_mainChannel, false), (_ownChannel, true) })
+            catch (RedisException)
             {
-                var queue = await _shared.Subscriber.SubscribeAsync(channel).ConfigureAwait(false);
-                var only = responsesOnly;
-                queue.OnMessage(m => OnMessage((ReadOnlyMemory<byte>)m.Message, only, m.Channel.ToString()));
-                lock (_queues)
-                {
-                    _queues.Add(queue);
-                }
+                // Redis is away: the subscriptions end with the connection anyway.
             }
         }
-        catch (Exception e)
-        {
-            Log.SubscribeFailed(_logger, e, Namespace.Name);
-            throw;
-        }
+
+        await base.CloseAsync().ConfigureAwait(false);
+    }
+
+    protected override async Task SubscribeChannelsAsync()
+    {
+        Action<JsonElement, IReadOnlyList<ReadOnlyMemory<byte>>> onResponse = (message, attachments) => OnMessage(message, attachments, responsesOnly: true);
+        await SubscribeAsync(_mainChannel, m => Dispatch(m.Channel, (ReadOnlyMemory<byte>)m.Message, _onAnyMessage)).ConfigureAwait(false);
+        await SubscribeAsync(_ownChannel, m => Dispatch(m.Channel, (ReadOnlyMemory<byte>)m.Message, onResponse)).ConfigureAwait(false);
+    }
+
+    protected override void PublishBroadcast(SocketPacket packet, BroadcastOptions options)
+    {
+        var room = SingleRoom(options);
+        var roomChannel = room is not null && (_mode == ShardedSubscriptionMode.DynamicPrivate ||
+                                               (_mode == ShardedSubscriptionMode.Dynamic && room.Length != SocketIdLength));
+        Publish(roomChannel ? ChannelOf(room!) : _mainChannel, EncodeBroadcast(packet, options, null));
     }
 
     private void OnRoomCreated(string room)
@@ -135,8 +98,8 @@ internal sealed partial class ShardedRedisAdapter : Adapter
             return;
         }
 
-        _ = _shared.Subscriber.SubscribeAsync(RedisChannel.Sharded(_prefix + room + "#"), _onRoomMessage).ContinueWith(
-            static (t, state) => Log.SubscribeFailed(((ShardedRedisAdapter)state!)._logger, t.Exception!, ((ShardedRedisAdapter)state!).Namespace.Name),
+        _ = Shared.Subscriber.SubscribeAsync(ChannelOf(room), _onRoomMessage).ContinueWith(
+            static (t, state) => Log.SubscribeFailed(((ShardedRedisAdapter)state!).Logger, t.Exception!, ((ShardedRedisAdapter)state!).Namespace.Name),
             this,
             CancellationToken.None,
             TaskContinuationOptions.OnlyOnFaulted,
@@ -150,59 +113,34 @@ internal sealed partial class ShardedRedisAdapter : Adapter
             return;
         }
 
-        _ = _shared.Subscriber.UnsubscribeAsync(RedisChannel.Sharded(_prefix + room + "#"), _onRoomMessage).ContinueWith(
+        _ = Shared.Subscriber.UnsubscribeAsync(ChannelOf(room), _onRoomMessage).ContinueWith(
             static _ => { }, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
     }
 
-    private void OnMessage(ReadOnlyMemory<byte> payload, bool responsesOnly, string channel)
+    /// <summary>Routes an envelope from another server of this namespace: responses (on our own channel always) or requests.</summary>
+    private void OnMessage(JsonElement message, IReadOnlyList<ReadOnlyMemory<byte>> attachments, bool responsesOnly)
     {
-        try
+        if (!message.TryGetProperty("type", out var t) || !t.TryGetInt32(out var type))
         {
-            using var document = RedisWire.Parse(payload, out var attachments);
-            var message = document.RootElement;
-            if (message.ValueKind != JsonValueKind.Object || !message.TryGetProperty("type", out var t) || !t.TryGetInt32(out var type))
-            {
-                return;
-            }
+            return;
+        }
 
-            var uid = message.TryGetProperty("uid", out var u) && u.ValueKind == JsonValueKind.String ? u.GetString() : null;
-            var nsp = message.TryGetProperty("nsp", out var n) && n.ValueKind == JsonValueKind.String ? n.GetString() : null;
-            if (uid == _uid || nsp != Namespace.Name)
-            {
-                return;
-            }
+        var uid = GetString(message, "uid");
+        if (uid == Uid || GetString(message, "nsp") != Namespace.Name)
+        {
+            return;
+        }
 
-            var data = message.TryGetProperty("data", out var d) ? d : default;
-            var kind = (ClusterMessageType)type;
-            if (responsesOnly || kind is ClusterMessageType.FetchSocketsResponse or ClusterMessageType.ServerSideEmitResponse or
-                    ClusterMessageType.BroadcastClientCount or ClusterMessageType.BroadcastAck)
-            {
-                HandleResponse(kind, data, attachments);
-            }
-            else
-            {
-                HandleMessage(kind, uid, data, attachments);
-            }
-        }
-        catch (Exception e) when (e is FormatException or JsonException or InvalidOperationException)
+        var data = message.TryGetProperty("data", out var d) ? d : default;
+        var kind = (ClusterMessageType)type;
+        if (responsesOnly || kind is ClusterMessageType.FetchSocketsResponse or ClusterMessageType.ServerSideEmitResponse or
+                ClusterMessageType.BroadcastClientCount or ClusterMessageType.BroadcastAck)
         {
-            Log.Malformed(_logger, channel, e.Message);
+            HandleResponse(kind, data, attachments);
         }
-        catch (Exception e)
+        else
         {
-            Log.HandlingFailed(_logger, e, channel);
-        }
-    }
-
-    private void Publish(RedisChannel channel, byte[] payload)
-    {
-        try
-        {
-            _shared.Subscriber.Publish(channel, payload, CommandFlags.FireAndForget);
-        }
-        catch (Exception e) when (e is RedisException or ObjectDisposedException)
-        {
-            Log.PublishFailed(_logger, e, channel.ToString());
+            HandleMessage(kind, uid, data, attachments);
         }
     }
 
@@ -220,7 +158,7 @@ internal sealed partial class ShardedRedisAdapter : Adapter
             json.WriteStartObject("data");
             writeData(json, state);
             json.WriteEndObject();
-            json.WriteString("uid", _uid);
+            json.WriteString("uid", Uid);
             json.WriteString("nsp", Namespace.Name);
             json.WriteEndObject();
         }
@@ -281,13 +219,9 @@ internal sealed partial class ShardedRedisAdapter : Adapter
         json.WriteEndObject();
     }
 
-    private static string First(IReadOnlySet<string> rooms)
-    {
-        foreach (var room in rooms)
-        {
-            return room;
-        }
+    /// <summary><c>&lt;key&gt;#&lt;nsp&gt;#&lt;name&gt;#</c>: a room's channel, or a server's own channel when the name is its uid.</summary>
+    private RedisChannel ChannelOf(string name) => RedisChannel.Sharded(_prefix + name + "#");
 
-        throw new InvalidOperationException("no room");
-    }
+    /// <summary>Server uids and request ids alike: 8 random bytes in hex, as Node's ClusterAdapter makes them.</summary>
+    private static string NewId() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
 }

@@ -136,7 +136,7 @@ internal static class CommandLine
         var logger = loggerFactory.CreateLogger("fastio");
         await using var redis = await ConnectRedisAsync(flags, ioOptions).ConfigureAwait(false);
         await using var directory = CreateCluster(flags, redis, options, loggerFactory);
-        using var io = new SocketIOServer(ioOptions, loggerFactory);
+        await using var io = new SocketIOServer(ioOptions, loggerFactory); // disposed after the host: closes the adapters
         configure(io);
         await using var server = new FastIoHost(options, io, loggerFactory);
         if (echoEngine is not null)

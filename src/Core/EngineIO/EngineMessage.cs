@@ -95,6 +95,10 @@ public sealed class EngineMessage
     /// </summary>
     internal static EngineMessage RentText(int capacity)
     {
+        // An event whose text nears 2 GB cannot have the frame room in front of it in one array: a clear error at
+        // the emit rather than the runtime's out-of-memory for an array past its maximum length.
+        ArgumentOutOfRangeException.ThrowIfNegative(capacity);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(capacity, Array.MaxLength - FrameRoom - 1);
         EngineMessage? message = null;
         lock (s_poolLock)
         {

@@ -13,11 +13,12 @@ namespace FastIo.SocketIO;
 /// The Socket.IO server: namespaces (static and dynamic), and on the main namespace <c>/</c> the shortcuts
 /// socket.io puts on its server object. It sits on an Engine.IO server as its <see cref="IEngineHandler"/>.
 /// </summary>
-public sealed class SocketIOServer : IEngineHandler, IEngineDefaultPath, IDisposable
+public sealed class SocketIOServer : IEngineHandler, IEngineDefaultPath, IDisposable, IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, Namespace> _namespaces = new(StringComparer.Ordinal);
     private readonly Lock _namespaceCreation = new();
     private readonly List<ParentNamespace> _parents = new();
+    private int _disposed;
 
     /// <summary>Creates the server with its main namespace.</summary>
     public SocketIOServer(SocketIOServerOptions? options = null, ILoggerFactory? loggerFactory = null)
@@ -184,8 +185,28 @@ public sealed class SocketIOServer : IEngineHandler, IEngineDefaultPath, IDispos
     void IEngineHandler.OnClose(EngineSession session, string reason) =>
         (session.Items as SocketIOClient)?.OnClose(reason);
 
-    /// <inheritdoc/>
-    public void Dispose() => Timers.Dispose();
+    /// <summary>
+    /// Closes the adapter of every namespace (as socket.io's <c>io.close()</c> does: a cluster adapter unsubscribes,
+    /// connection state recovery gives back what it kept), then stops the server's timers. Stop the host that serves
+    /// this server first; sockets still connected are not disconnected here.
+    /// </summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
+        foreach (var nsp in _namespaces.Values)
+        {
+            await nsp.Adapter.CloseAsync().ConfigureAwait(false);
+        }
+
+        Timers.Dispose();
+    }
+
+    /// <summary>Disposes synchronously (for containers disposed synchronously); prefer <see cref="DisposeAsync"/>.</summary>
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 
     /// <summary>
     /// Encodes a packet once into the Engine.IO messages that carry it (shared by every target). The caller owns one

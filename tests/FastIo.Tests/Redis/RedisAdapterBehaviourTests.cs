@@ -89,6 +89,29 @@ public class RedisAdapterBehaviourTests
         Assert.That(sink.Count("restored"), Is.EqualTo(1));
     }
 
+    [Test]
+    public async Task DisposingAServerUnsubscribesItsAdaptersSoItStopsCountingAsAServer()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        await using var ca = await redis.ConnectAsync();
+        await using var cb = await redis.ConnectAsync();
+        using var a = new SocketIOServer(new SocketIOServerOptions { AdapterFactory = RedisAdapter.CreateFactory(ca) });
+        var b = new SocketIOServer(new SocketIOServerOptions { AdapterFactory = RedisAdapter.CreateFactory(cb) });
+        a.Of("/chat");
+        b.Of("/chat");
+        await a.MainNamespace.Adapter.InitAsync();
+        await b.MainNamespace.Adapter.InitAsync();
+        await a.Of("/chat").Adapter.InitAsync();
+        await b.Of("/chat").Adapter.InitAsync();
+        Assert.That(await a.MainNamespace.Adapter.ServerCountAsync(), Is.EqualTo(2));
+        Assert.That(await a.Of("/chat").Adapter.ServerCountAsync(), Is.EqualTo(2));
+
+        // cb stays open: only the close of b's adapters (socket.io's io.close()) can take b out of the count.
+        await b.DisposeAsync();
+        Assert.That(await a.MainNamespace.Adapter.ServerCountAsync(), Is.EqualTo(1));
+        Assert.That(await a.Of("/chat").Adapter.ServerCountAsync(), Is.EqualTo(1));
+    }
+
     private static async Task WaitAsync(Func<bool> condition)
     {
         var deadline = DateTime.UtcNow.AddSeconds(15);

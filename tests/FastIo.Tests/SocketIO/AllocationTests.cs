@@ -190,6 +190,41 @@ public sealed class AllocationTests
         Assert.That(errors, Is.Zero);
     }
 
+    [Test]
+    public async Task Disposing_the_server_gives_back_what_the_recovery_store_kept()
+    {
+        var options = new SocketIOServerOptions
+        {
+            ConnectionStateRecovery = new ConnectionStateRecoveryOptions { MaxDisconnectionDuration = TimeSpan.FromMinutes(2) },
+        };
+        var server = new Server(_ => { }, options: options);
+        var (rentedBefore, returnedBefore, _) = EngineMessage.Statistics;
+        for (int i = 0; i < 50; i++)
+        {
+            server.Io.Emit("b", i);
+            server.Io.Of("/other").Emit("b", i); // a second namespace: its adapter keeps its own store
+        }
+
+        Assert.That(EngineMessage.Statistics.Returned - returnedBefore, Is.EqualTo(100), "the store holds its copies");
+        await server.Io.DisposeAsync();
+        Assert.That(EngineMessage.Statistics.Returned - returnedBefore, Is.EqualTo(200), "each stored message released at the close");
+
+        server.Io.Emit("b", 1); // after the close nothing is stored, so nothing stays rented
+        var (rented, returned, errors) = EngineMessage.Statistics;
+        Assert.That(rented - rentedBefore, Is.EqualTo(returned - returnedBefore));
+        Assert.That(errors, Is.Zero);
+        server.Dispose(); // the server's second dispose does nothing
+    }
+
+    [Test]
+    public void A_text_too_large_to_frame_is_refused_before_anything_is_rented()
+    {
+        var (rentedBefore, _, _) = EngineMessage.Statistics;
+        Assert.Throws<ArgumentOutOfRangeException>(() => EngineMessage.RentText(Array.MaxLength - 5));
+        Assert.Throws<ArgumentOutOfRangeException>(() => EngineMessage.RentText(-1));
+        Assert.That(EngineMessage.Statistics.Rented, Is.EqualTo(rentedBefore));
+    }
+
     private static void PollAll(List<Server> servers)
     {
         foreach (var server in servers)

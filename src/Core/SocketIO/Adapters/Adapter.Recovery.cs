@@ -13,12 +13,18 @@ public partial class Adapter
     private readonly Queue<PersistedPacket> _packets = new();
     private long _lastOffset;
     private ExpiryTimer? _expiryTimer;
+    private bool _storeClosed; // set by CloseAsync: nothing is stored any more, so nothing is kept past the close
 
     /// <summary>Keeps a disconnected socket's session for <see cref="ConnectionStateRecoveryOptions.MaxDisconnectionDuration"/>.</summary>
     internal virtual void PersistSession(PersistedSession session)
     {
         lock (_packets)
         {
+            if (_storeClosed)
+            {
+                return;
+            }
+
             _sessions[session.Pid] = session;
             ScheduleExpiry();
         }
@@ -86,6 +92,11 @@ public partial class Adapter
 
         lock (_packets)
         {
+            if (_storeClosed)
+            {
+                return server.Encode(packet);
+            }
+
             // Expired packets go as new ones come, not only at the sweep: the pools get back a message per message
             // stored rather than a sweep's worth at once, which they could not keep.
             var now = server.Options.TimeProvider.GetUtcNow();
@@ -195,6 +206,29 @@ public partial class Adapter
             foreach (var pid in gone)
             {
                 _sessions.Remove(pid);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Drops every stored session and packet, giving back the store's references, and stops the sweep: a closed
+    /// adapter (a removed namespace, a disposed server) would otherwise keep its pooled buffers until they expired,
+    /// and its sweep would keep the timer wheel busy.
+    /// </summary>
+    private void ClearRecoveryStore()
+    {
+        lock (_packets)
+        {
+            _storeClosed = true;
+            while (_packets.TryDequeue(out var packet))
+            {
+                packet.Messages.Release();
+            }
+
+            _sessions.Clear();
+            if (_expiryTimer is not null)
+            {
+                Namespace.Server.Timers.Cancel(_expiryTimer);
             }
         }
     }

@@ -49,8 +49,15 @@ public partial class Adapter
     /// <summary>Starts the adapter (a cluster adapter subscribes here).</summary>
     public virtual ValueTask InitAsync(CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
 
-    /// <summary>Stops the adapter.</summary>
-    public virtual ValueTask CloseAsync() => ValueTask.CompletedTask;
+    /// <summary>
+    /// Stops the adapter: the connection state recovery store gives back the sessions and packets it kept. A cluster
+    /// adapter also unsubscribes, and calls this base last.
+    /// </summary>
+    public virtual ValueTask CloseAsync()
+    {
+        ClearRecoveryStore();
+        return ValueTask.CompletedTask;
+    }
 
     /// <summary>Adds socket <paramref name="sid"/> to <paramref name="rooms"/>.</summary>
     public virtual void AddAll(string sid, IEnumerable<string> rooms)
