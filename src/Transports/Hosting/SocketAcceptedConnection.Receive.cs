@@ -81,7 +81,7 @@ internal sealed partial class SocketAcceptedConnection
         var waitError = _receiver!.SocketError;
         if (waitError != SocketError.Success)
         {
-            CompleteInput(waitError);
+            EndInput(waitError);
             return false;
         }
 
@@ -108,12 +108,12 @@ internal sealed partial class SocketAcceptedConnection
 
             if (socketError != SocketError.Success)
             {
-                CompleteInput(socketError);
+                EndInput(socketError);
                 return false;
             }
 
             _peerFinished = true;
-            CompleteInput(error: null); // the peer's FIN: it sends nothing more (it may still read what we send)
+            EndInput(SocketError.Success); // the peer's FIN: it sends nothing more (it may still read what we send)
             return false;
         }
 
@@ -141,6 +141,19 @@ internal sealed partial class SocketAcceptedConnection
             default:
                 CompleteInput(error: null); // the application stopped reading
                 return false;
+        }
+    }
+
+    /// <summary>The receive ended (<see cref="SocketError.Success"/>: the peer's FIN); in place where receives are processed in place.</summary>
+    private void EndInput(SocketError error)
+    {
+        if (s_inlineProcessing)
+        {
+            CompleteInputInPlace(error);
+        }
+        else
+        {
+            CompleteInput(error);
         }
     }
 

@@ -124,10 +124,34 @@ internal abstract class SocketConnection : AcceptedConnection, IDuplexPipe, ISoc
         _ => exception,
     };
 
-    /// <summary>A failed receive ends the input: a reset as an ordinary end for the application, other errors as its error.</summary>
-    protected void CompleteInput(SocketError error) => CompleteInput(IsConnectionGone(error)
+    /// <summary>
+    /// A receive that ended ends the input: the peer's FIN (<see cref="SocketError.Success"/>) or a reset as an ordinary
+    /// end for the application, other errors as its error.
+    /// </summary>
+    protected void CompleteInput(SocketError error) => CompleteInput(error == SocketError.Success || IsConnectionGone(error)
         ? null
         : new IOException($"Receive failed: {error}.", new SocketException((int)error)));
+
+    /// <summary>
+    /// Ends the input from the receive side (the peer's FIN or a reset) on the thread that runs the receives, where the
+    /// reader's last continuation — the end of the request loop or of the WebSocket, the session's close, the socket's
+    /// close — then runs as its shard's batch, as each receive's bytes do (<see cref="ConnectionScheduler.BeginInlineFlush"/>),
+    /// instead of waking a thread-pool worker per closed connection (S2's polling→upgrade connect: ~0.55 work items per
+    /// connect, each a wake-up and ~10 <c>sched_yield</c> of the worker spinning on the one core).
+    /// </summary>
+    /// <param name="error">How the receive ended: <see cref="SocketError.Success"/> for the peer's FIN.</param>
+    protected void CompleteInputInPlace(SocketError error)
+    {
+        ConnectionScheduler.BeginInlineFlush();
+        try
+        {
+            CompleteInput(error);
+        }
+        finally
+        {
+            ConnectionScheduler.EndInlineFlush();
+        }
+    }
 
     /// <summary>Ends the input (once; later calls do nothing): the peer's FIN, a receive error, or the close.</summary>
     protected void CompleteInput(Exception? error)

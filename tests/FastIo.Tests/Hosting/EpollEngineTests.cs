@@ -57,6 +57,46 @@ public sealed class EpollEngineTests
         await server.CloseAsync();
     }
 
+    // The peer's end (FIN or reset) completes the waiting read on the loop's thread, as every receive's bytes do, so a
+    // closed connection's last steps (the end of its request loop or WebSocket, the session's close, the socket's
+    // close) need no thread-pool work item: S2's polling→upgrade connect woke a pool worker ~0.55 times per connect
+    // for this, and the worker's spinning cost ~5 sched_yield per connect on the one core (bench/RESULTS.md "s6").
+    [TestCase(false)]
+    [TestCase(true)]
+    public async Task The_peers_end_completes_a_waiting_read_on_the_loop_thread_not_on_the_pool(bool reset)
+    {
+        await using var listener = EpollConnectionListener.Bind(new IPEndPoint(IPAddress.Loopback, 0), 16, s_input);
+        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await client.ConnectAsync(listener.EndPoint);
+        var server = (EpollConnection)(await listener.AcceptAsync(CancellationToken.None))!;
+        var reading = ReadEndAsync(server);
+        await Task.Delay(50);
+        Assert.That(reading.IsCompleted, Is.False);
+
+        if (reset)
+        {
+            client.LingerState = new LingerOption(true, 0);
+        }
+
+        client.Close();
+        var (completed, onPool, thread) = await reading.WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.That(completed, Is.True);
+        Assert.That(onPool, Is.False, "the read's continuation ran on a thread-pool thread");
+        Assert.That(thread, Does.StartWith("fastio-epoll"));
+        await server.Input.CompleteAsync();
+        await server.Output.CompleteAsync();
+        await server.CloseAsync();
+
+        static async Task<(bool Completed, bool OnPool, string? Thread)> ReadEndAsync(SocketConnection connection)
+        {
+            var result = await connection.Input.ReadAsync().ConfigureAwait(false);
+            var current = Thread.CurrentThread;
+            connection.Input.AdvanceTo(result.Buffer.End);
+            return (result.IsCompleted, current.IsThreadPoolThread, current.Name);
+        }
+    }
+
     [Test]
     public async Task Disposing_the_listener_ends_a_waiting_accept_with_null()
     {

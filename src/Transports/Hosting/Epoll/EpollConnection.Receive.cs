@@ -149,7 +149,7 @@ internal sealed partial class EpollConnection
     {
         _reading.Stop();
         Interlocked.Exchange(ref _peerFinished, 1);
-        CompleteInput(error: null);
+        CompleteInputInPlace(SocketError.Success);
         Volatile.Read(ref _discarding)?.TrySetResult(); // a lingering close that started meanwhile
         return false;
     }
@@ -166,7 +166,7 @@ internal sealed partial class EpollConnection
             default:
                 _reading.Stop();
                 Interlocked.Exchange(ref _peerFinished, 1); // nothing to linger for: a lingering close that starts now returns at once
-                CompleteInput(EpollNative.ToSocketError(errno));
+                CompleteInputInPlace(EpollNative.ToSocketError(errno));
                 Volatile.Read(ref _discarding)?.TrySetResult();
                 return false;
         }
