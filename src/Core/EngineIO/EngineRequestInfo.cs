@@ -19,6 +19,7 @@ public sealed class EngineRequestInfo
     private const byte Separator = (byte)'\n';
 
     private readonly byte[]? _packed;
+    private readonly PackedEndPoint _remote;
     private string? _url;
     private string? _queryString;
     private KeyValuePair<string, string>[]? _headers;
@@ -36,7 +37,7 @@ public sealed class EngineRequestInfo
         Method = method;
         _url = url;
         _headers = headers;
-        RemoteEndPoint = remoteEndPoint;
+        _remote = new PackedEndPoint(remoteEndPoint);
         Secure = secure;
     }
 
@@ -44,7 +45,7 @@ public sealed class EngineRequestInfo
     {
         Method = method;
         _packed = packed;
-        RemoteEndPoint = remoteEndPoint;
+        _remote = new PackedEndPoint(remoteEndPoint);
         Secure = secure;
     }
 
@@ -70,8 +71,8 @@ public sealed class EngineRequestInfo
         }
     }
 
-    /// <summary>The peer's address.</summary>
-    public EndPoint? RemoteEndPoint { get; }
+    /// <summary>The peer's address (an IP endpoint is made anew on each call: the session keeps only its bytes).</summary>
+    public EndPoint? RemoteEndPoint => _remote.ToEndPoint();
 
     /// <summary>Whether the connection is TLS.</summary>
     public bool Secure { get; }

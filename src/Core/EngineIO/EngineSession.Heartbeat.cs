@@ -88,8 +88,7 @@ public sealed partial class EngineSession
                 // deadline. The wheel's own lateness, up to one tick, is not credited, so that a client arriving right
                 // at pingInterval + pingTimeout finds the session gone, as engine.io's exact timers make it.
                 ExtendHeartbeatDeadline(_server.Options.PingTimeout - _server.Timers.Resolution);
-                _writeBuffer.Add(new EnginePacket(EnginePacketType.Ping));
-                FlushLocked();
+                SendControlLocked(new EnginePacket(EnginePacketType.Ping));
                 return;
             }
         }

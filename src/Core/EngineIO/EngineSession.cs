@@ -15,7 +15,7 @@ public sealed partial class EngineSession
 {
     private readonly EngineServer _server;
     private readonly HeartbeatTimer _heartbeat;
-    private readonly List<EnginePacket> _writeBuffer = new();
+    private List<EnginePacket>? _writeBuffer; // created when a packet must wait; dropped again on a WebSocket (ClearWriteBuffer)
     private EngineTransport _transport;
     private EngineTransport? _upgradingTransport;
     private UpgradeTimer? _upgradeTimer;
@@ -67,10 +67,26 @@ public sealed partial class EngineSession
 
     /// <summary>The lock of the session's state, shared with its transports (a monitor: re-entrant).</summary>
     /// <remarks>
-    /// The monitor of the session's private write buffer, which lives as long as the session and never leaves it,
-    /// rather than a Lock object of its own: 40 B less per idle connection (S1, bench/RESULTS.md 2026-11-26 "s1").
+    /// The monitor of the session's private heartbeat entry, which lives as long as the session and is never locked by
+    /// anything else (the timer wheel has a lock of its own), rather than a Lock object of its own: 40 B less per idle
+    /// connection (S1, bench/RESULTS.md 2026-11-26 "s1"). Not the write buffer's, which exists only while needed.
     /// </remarks>
-    internal object SyncRoot => _writeBuffer;
+    internal object SyncRoot => _heartbeat;
+
+    /// <summary>For tests: whether the session holds a write buffer (a WebSocket session only while packets wait).</summary>
+    internal bool HoldsWriteBuffer
+    {
+        get
+        {
+            lock (SyncRoot)
+            {
+                return _writeBuffer is not null;
+            }
+        }
+    }
+
+    /// <summary>Packets waiting in the write buffer.</summary>
+    private int BufferedCount => _writeBuffer?.Count ?? 0;
 
     internal EngineTransport Transport => _transport;
 
@@ -101,7 +117,7 @@ public sealed partial class EngineSession
                 return false;
             }
 
-            if (messages.Length == 1 && _writeBuffer.Count == 0 && _transport.IsWritable)
+            if (messages.Length == 1 && BufferedCount == 0 && _transport.IsWritable)
             {
                 // Straight to the transport (nothing buffered to overtake), which copies the message or takes its own
                 // reference: the session keeps nothing, so it takes no reference of its own either.
@@ -139,7 +155,7 @@ public sealed partial class EngineSession
             }
 
             // An empty write buffer keeps the order: nothing queued may be overtaken.
-            if (_writeBuffer.Count == 0 && _transport.CopiesOnSend && _transport.IsWritable)
+            if (BufferedCount == 0 && _transport.CopiesOnSend && _transport.IsWritable)
             {
                 _server.Metrics.MessageSent(Shard);
                 _transport.SendTransient(EnginePacketType.Message, utf8);
@@ -204,7 +220,6 @@ public sealed partial class EngineSession
         {
             State = EngineSessionState.Open;
             RenewHeartbeatDeadline();
-            _writeBuffer.Add(new EnginePacket(EnginePacketType.Open, _server.BuildOpenPacket(Id, _transport)));
             if (Protocol == 3)
             {
                 // v3: the client pings; it is late after pingInterval + pingTimeout.
@@ -217,7 +232,7 @@ public sealed partial class EngineSession
                 _server.Timers.Schedule(_heartbeat, _server.Options.PingInterval);
             }
 
-            FlushLocked();
+            SendControlLocked(new EnginePacket(EnginePacketType.Open, _server.BuildOpenPacket(Id, _transport)));
         }
     }
 
@@ -230,17 +245,48 @@ public sealed partial class EngineSession
                 return;
             }
 
-            if (TryBuffer(packet))
+            if (!TrySendNowLocked(packet) && TryBuffer(packet))
             {
                 FlushLocked();
             }
         }
     }
 
+    /// <summary>
+    /// Hands one packet to the transport right away when it can take it and nothing buffered would be overtaken (lock
+    /// held): the common case on a WebSocket (a ping, a reply) then needs no write buffer. False: buffer it instead.
+    /// </summary>
+    private bool TrySendNowLocked(in EnginePacket packet)
+    {
+        if (_flushing || BufferedCount != 0 || State == EngineSessionState.Closed || !_transport.IsWritable)
+        {
+            return false;
+        }
+
+        // The transport copies the packet or takes its own reference to a shared message: the session keeps nothing.
+        if (packet.Type == EnginePacketType.Message)
+        {
+            _server.Metrics.MessageSent(Shard);
+        }
+
+        _transport.Send(new ReadOnlySpan<EnginePacket>(in packet));
+        return true;
+    }
+
+    /// <summary>Sends a packet of the protocol's own (open, ping), buffered regardless of the bound when it must wait (lock held).</summary>
+    private void SendControlLocked(in EnginePacket packet)
+    {
+        if (!TrySendNowLocked(packet))
+        {
+            (_writeBuffer ??= new List<EnginePacket>()).Add(packet);
+            FlushLocked();
+        }
+    }
+
     /// <summary>Adds to the write buffer (lock held); false when the session had to be dropped as a slow consumer.</summary>
     private bool TryBuffer(in EnginePacket packet)
     {
-        if (_writeBuffer.Count >= _server.Options.MaxBufferedPackets)
+        if (BufferedCount >= _server.Options.MaxBufferedPackets)
         {
             // A client that does not poll while messages pile up: drop it rather than grow without bound.
             _server.LogSlowConsumer(this);
@@ -248,7 +294,7 @@ public sealed partial class EngineSession
             return false;
         }
 
-        _writeBuffer.Add(packet);
+        (_writeBuffer ??= new List<EnginePacket>()).Add(packet);
         packet.Shared?.AddRef(); // the write buffer's, given back once a transport took the packet or the session dropped it
         if (packet.Type == EnginePacketType.Message)
         {
@@ -261,7 +307,7 @@ public sealed partial class EngineSession
     /// <summary>Hands the write buffer to the transport if it can take it (engine.io's <c>flush</c>).</summary>
     internal void FlushLocked()
     {
-        if (_flushing || State == EngineSessionState.Closed || _writeBuffer.Count == 0 || !_transport.IsWritable)
+        if (_flushing || State == EngineSessionState.Closed || _writeBuffer is not { Count: > 0 } buffer || !_transport.IsWritable)
         {
             return;
         }
@@ -271,7 +317,7 @@ public sealed partial class EngineSession
         _flushing = true;
         try
         {
-            _transport.Send(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_writeBuffer));
+            _transport.Send(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(buffer));
         }
         finally
         {
@@ -283,12 +329,23 @@ public sealed partial class EngineSession
     /// <summary>Empties the write buffer, giving back the references its shared messages held (lock held).</summary>
     private void ClearWriteBuffer()
     {
-        foreach (var packet in _writeBuffer)
+        if (_writeBuffer is not { } buffer)
+        {
+            return;
+        }
+
+        foreach (var packet in buffer)
         {
             packet.Shared?.Release();
         }
 
-        _writeBuffer.Clear();
+        buffer.Clear();
+        if (_transport.CopiesOnSend || State == EngineSessionState.Closed)
+        {
+            // A WebSocket buffers only while it cannot take packets (an upgrade, a close): an idle one keeps no buffer
+            // (~180 B, S1). Long-polling keeps its own, which fills between every two GETs.
+            _writeBuffer = null;
+        }
     }
 
     /// <summary>A polling transport got a GET: hand it what is buffered.</summary>

@@ -15,7 +15,9 @@ internal sealed partial class SocketIOClient
     private const string MainNamespace = "/";
 
     private readonly SocketIOServer _server;
-    private readonly ISocketPacketDecoder _decoder;
+    private readonly bool _jsonParser;
+    // Only while a binary packet awaits its attachments (SocketIOServer.RentDecoder): an idle connection needs none.
+    private ISocketPacketDecoder? _decoder;
     // The state below is guarded by this object's own monitor rather than a Lock object of its own: the client is
     // internal and nothing else locks it, and a connection lives for hours mostly idle (40 B per idle connection, S1).
     private SocketsByNamespace _sockets; // under lock (this)
@@ -30,12 +32,15 @@ internal sealed partial class SocketIOClient
     {
         _server = server;
         Session = session;
-        _decoder = server.Parser.CreateDecoder();
+        _jsonParser = server.Parser is SocketIOJsonParser;
         _connectTimer = new ConnectTimer(this);
         server.Timers.Schedule(_connectTimer, server.Options.ConnectTimeout);
     }
 
     public EngineSession Session { get; }
+
+    /// <summary>For tests: whether the client holds a decoder (only while a binary packet awaits its attachments).</summary>
+    internal bool HoldsDecoder => _decoder is not null;
 
     public bool IsOpen => !_closed && Session.State == EngineSessionState.Open;
 
@@ -43,13 +48,25 @@ internal sealed partial class SocketIOClient
     public void OnMessage(ReadOnlySpan<byte> data, bool isBinary)
     {
         // The common case, a text event for a connected namespace, goes to its socket in place: no packet, no copy.
-        if (!isBinary && _decoder is SocketIOJsonDecoder json && json.TryDecodeEvent(data, out var view) && FindSocket(view.NamespaceUtf8) is { } target)
+        if (!isBinary && _jsonParser && _decoder is null && SocketIOJsonDecoder.TryDecodeEvent(data, out var view) && FindSocket(view.NamespaceUtf8) is { } target)
         {
             target.OnEvent(view.Payload, ReadOnlyMemory<byte>.Empty, view.AckId, Array.Empty<ReadOnlyMemory<byte>>());
             return;
         }
 
-        var status = _decoder.Decode(data, isBinary, out var packet, out var error);
+        // Messages of one session arrive one at a time (its transport's receive loop), so _decoder needs no lock.
+        var decoder = _decoder ?? _server.RentDecoder();
+        var status = decoder.Decode(data, isBinary, out var packet, out var error);
+        if (decoder.IsIdle)
+        {
+            _decoder = null;
+            _server.ReturnDecoder(decoder);
+        }
+        else
+        {
+            _decoder = decoder;
+        }
+
         if (status == SocketDecodeStatus.NeedMore)
         {
             return;

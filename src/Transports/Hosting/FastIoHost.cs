@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
@@ -35,11 +34,10 @@ public sealed partial class FastIoHost : IAsyncDisposable, IDisposable
     private readonly ILogger _logger;
     private readonly List<IConnectionListener> _listeners = new();
     private readonly List<Task> _acceptLoops = new();
-    private readonly ConcurrentDictionary<long, Task> _connections = new();
     private readonly CancellationTokenSource _shutdown = new();
     private readonly NodeForwarder? _forwarder;
-    private long _nextConnectionId;
-    private int _openConnections;
+    private int _openConnections; // served and not yet closed (StopAsync waits for none to be left)
+    private TaskCompletionSource? _allClosed; // set by StopAsync; completed when _openConnections reaches 0
     private int _maxConnections = int.MaxValue; // set at start (FastIoHostOptions.MaxConnections)
     private TaskCompletionSource? _connectionClosed; // an accept loop waits on it at the limit
     private int _state; // 0 new, 1 started, 2 stopped
@@ -203,13 +201,20 @@ public sealed partial class FastIoHost : IAsyncDisposable, IDisposable
 
         await _shutdown.CancelAsync().ConfigureAwait(false);
         _forwarder?.CancelPending();
+        var allClosed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Volatile.Write(ref _allClosed, allClosed);
+        if (Volatile.Read(ref _openConnections) == 0)
+        {
+            allClosed.TrySetResult(); // re-checked after publishing: the last connection may have ended before it
+        }
+
         try
         {
-            await Task.WhenAll(_connections.Values).WaitAsync(timeout.Token).ConfigureAwait(false);
+            await allClosed.Task.WaitAsync(timeout.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
-            Log.ConnectionsCut(_logger, _connections.Count);
+            Log.ConnectionsCut(_logger, Volatile.Read(ref _openConnections));
         }
 
         foreach (var engine in _engines)
@@ -301,7 +306,7 @@ public sealed partial class FastIoHost : IAsyncDisposable, IDisposable
 
             if (!listener.AcceptsInline)
             {
-                _ = Serve(connection, CancellationToken.None);
+                _ = Serve(connection, CancellationToken.None, untilClosed: false);
                 continue;
             }
 
@@ -314,7 +319,7 @@ public sealed partial class FastIoHost : IAsyncDisposable, IDisposable
             ShardScheduler.BeginInlineEntry();
             try
             {
-                _ = Serve(connection, CancellationToken.None, yieldFirst: false);
+                _ = Serve(connection, CancellationToken.None, yieldFirst: false, untilClosed: false);
             }
             finally
             {
@@ -365,31 +370,26 @@ public sealed partial class FastIoHost : IAsyncDisposable, IDisposable
     }
 
     /// <summary>
-    /// Serves <paramref name="connection"/>, tracked in <see cref="_connections"/> until it is closed (for StopAsync).
-    /// <paramref name="yieldFirst"/> false runs it on the caller's stack up to its first wait (the inline accept loop).
+    /// Serves <paramref name="connection"/>, counted in <see cref="_openConnections"/> until it is closed (for StopAsync
+    /// and <see cref="FastIoHostOptions.MaxConnections"/>). <paramref name="yieldFirst"/> false runs it on the caller's
+    /// stack up to its first wait (the inline accept loop). <paramref name="untilClosed"/> false (the accept loops, which
+    /// drop the task) lets the task end when a WebSocket takes the connection over, and the WebSocket's end close it.
     /// </summary>
-    private Task Serve(AcceptedConnection connection, CancellationToken cancellationToken, bool yieldFirst = true)
+    private Task Serve(AcceptedConnection connection, CancellationToken cancellationToken, bool yieldFirst = true, bool untilClosed = true)
     {
-        // The connection removes its own entry when it ends (no ContinueWith per connection: 144 B less per idle
-        // connection). The entry is reserved first, so that a connection ending before the real task is stored
-        // leaves nothing behind: TryUpdate then finds no entry.
-        var id = Interlocked.Increment(ref _nextConnectionId);
         Interlocked.Increment(ref _openConnections);
-        _connections[id] = Task.CompletedTask;
-        var serving = ServeAsync(connection, id, yieldFirst, cancellationToken);
-        _connections.TryUpdate(id, serving, Task.CompletedTask);
-        return serving;
+        return ServeAsync(connection, yieldFirst, untilClosed, cancellationToken);
     }
 
-    private async Task ServeAsync(AcceptedConnection connection, long id, bool yieldFirst, CancellationToken cancellationToken)
+    private async Task ServeAsync(AcceptedConnection connection, bool yieldFirst, bool untilClosed, CancellationToken cancellationToken)
     {
-        if (yieldFirst)
-        {
-            await Task.Yield(); // never run a connection on the caller's stack (the accept loop's, or a custom host's)
-        }
-
         try
         {
+            if (yieldFirst)
+            {
+                await Task.Yield(); // never run a connection on the caller's stack (the accept loop's, or a custom host's)
+            }
+
             Task? protocol;
 
             // A linked source only when there is something to link: the accept loop's connections listen to shutdown alone.
@@ -398,10 +398,18 @@ public sealed partial class FastIoHost : IAsyncDisposable, IDisposable
                 protocol = await HttpConnection.RunAsync(connection.Transport, connection.RemoteEndPoint, _router, _options.Http, _logger, connection.Scheduler, linked?.Token ?? _shutdown.Token).ConfigureAwait(false);
             }
 
-            // An upgraded connection handed off to its protocol (a WebSocket): only that task and this frame stay
-            // pending while it lives. Shutdown reaches it through its session (StopAsync closes every session).
+            // An upgraded connection handed off to its protocol (a WebSocket), which lives for hours: nothing of this
+            // frame is needed meanwhile, so it ends here and the protocol's completion closes the connection. Shutdown
+            // reaches the protocol through its session (StopAsync closes every session). A custom host's task must
+            // last until the close, so that one waits.
             if (protocol is not null)
             {
+                if (!untilClosed)
+                {
+                    connection.EndWhenCompleted(protocol, this);
+                    return;
+                }
+
                 await protocol.ConfigureAwait(false);
             }
         }
@@ -409,20 +417,41 @@ public sealed partial class FastIoHost : IAsyncDisposable, IDisposable
         {
             Log.ConnectionFailed(_logger, e);
         }
+
+        await EndAsync(connection).ConfigureAwait(false);
+    }
+
+    /// <summary>A handed-off protocol completed (<see cref="AcceptedConnection.EndWhenCompleted"/>): close its connection.</summary>
+    internal void OnProtocolCompleted(AcceptedConnection connection, Task protocol)
+    {
+        if (protocol.Exception is { } failure)
+        {
+            Log.ConnectionFailed(_logger, failure.InnerException ?? failure);
+        }
+
+        _ = EndAsync(connection);
+    }
+
+    /// <summary>Closes a served connection and stops counting it.</summary>
+    private async Task EndAsync(AcceptedConnection connection)
+    {
+        try
+        {
+            await connection.CloseAsync().ConfigureAwait(false);
+        }
         finally
         {
-            try
+            var open = Interlocked.Decrement(ref _openConnections);
+
+            // Only an accept loop at the limit publishes a signal: no interlocked exchange per close otherwise.
+            if (open < _maxConnections && Volatile.Read(ref _connectionClosed) is not null)
             {
-                await connection.CloseAsync().ConfigureAwait(false);
+                Interlocked.Exchange(ref _connectionClosed, null)?.TrySetResult();
             }
-            finally
+
+            if (open == 0)
             {
-                _connections.TryRemove(id, out _);
-                // Only an accept loop at the limit publishes a signal: no interlocked exchange per close otherwise.
-                if (Interlocked.Decrement(ref _openConnections) < _maxConnections && Volatile.Read(ref _connectionClosed) is not null)
-                {
-                    Interlocked.Exchange(ref _connectionClosed, null)?.TrySetResult();
-                }
+                Volatile.Read(ref _allClosed)?.TrySetResult(); // StopAsync waits for the last one
             }
         }
     }

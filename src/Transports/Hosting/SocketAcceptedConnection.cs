@@ -2,6 +2,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
+using FastIo.EngineIO;
 using FastIo.Transports.Sharding;
 
 namespace FastIo.Transports.Hosting;
@@ -29,7 +30,7 @@ internal sealed partial class SocketAcceptedConnection : SocketConnection
     /// <param name="remoteEndPoint">The peer, read once at accept.</param>
     /// <param name="scheduler">Where the application's reads resume, retargeted by the host to a shard.</param>
     public SocketAcceptedConnection(Socket socket, PipeOptions input, EndPoint? remoteEndPoint, ConnectionScheduler? scheduler = null)
-        : base(input, remoteEndPoint, scheduler)
+        : base(input, new PackedEndPoint(remoteEndPoint), scheduler)
     {
         ArgumentNullException.ThrowIfNull(socket);
         _socket = socket;

@@ -1,6 +1,7 @@
 using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
+using FastIo.EngineIO;
 using FastIo.Transports.Sharding;
 
 namespace FastIo.Transports.Hosting;
@@ -20,6 +21,7 @@ internal abstract class SocketConnection : AcceptedConnection, IDuplexPipe, ISoc
     protected static readonly TimeSpan LingerTimeout = TimeSpan.FromSeconds(2);
 
     private readonly ConnectionScheduler? _scheduler;
+    private readonly PackedEndPoint _remote;
     private int _inputCompleted;
 
     /// <param name="input">
@@ -28,18 +30,19 @@ internal abstract class SocketConnection : AcceptedConnection, IDuplexPipe, ISoc
     /// </param>
     /// <param name="remoteEndPoint">The peer, read once at accept.</param>
     /// <param name="scheduler">Where the application's reads resume instead, retargeted by the host to a shard.</param>
-    protected SocketConnection(PipeOptions input, EndPoint? remoteEndPoint, ConnectionScheduler? scheduler)
+    protected SocketConnection(PipeOptions input, in PackedEndPoint remoteEndPoint, ConnectionScheduler? scheduler)
     {
         ArgumentNullException.ThrowIfNull(input);
         InputSide = new SocketInput(this, input, scheduler);
         OutputSide = new SocketOutput(this);
-        RemoteEndPoint = remoteEndPoint;
+        _remote = remoteEndPoint;
         _scheduler = scheduler;
     }
 
     public override IDuplexPipe Transport => this;
 
-    public override EndPoint? RemoteEndPoint { get; }
+    /// <summary>The peer, made anew on each call from the bytes the connection keeps (read once per connection, by HTTP).</summary>
+    public override EndPoint? RemoteEndPoint => _remote.ToEndPoint();
 
     public override ConnectionScheduler? Scheduler => _scheduler;
 

@@ -74,6 +74,26 @@ public class EngineSessionTests
     }
 
     [Test]
+    public void AWebSocketSessionHoldsAWriteBufferOnlyWhilePacketsWait()
+    {
+        var transport = new FakeTransport { Copies = true };
+        var session = _server.Handshake(4, transport, Request(), true);
+        Advance(310); // a ping goes out too
+        Assert.That(transport.Sent.Select(p => p.Type), Is.EqualTo(new[] { EnginePacketType.Open, EnginePacketType.Ping }));
+        Assert.That(session.HoldsWriteBuffer, Is.False, "open and ping went straight to the transport");
+
+        transport.Writable = false;
+        session.SendText("a");
+        session.SendText("b");
+        Assert.That(session.HoldsWriteBuffer, Is.True, "waiting packets");
+
+        transport.Writable = true;
+        session.SendText("c"); // flushes what waits first, in order
+        Assert.That(transport.Sent.Skip(2).Select(p => p.Data), Is.EqualTo(new[] { "a", "b", "c" }));
+        Assert.That(session.HoldsWriteBuffer, Is.False, "dropped once emptied");
+    }
+
+    [Test]
     public void V4ServerPingsAndClosesWithoutPong()
     {
         var transport = new FakeTransport();

@@ -17,6 +17,14 @@ internal sealed class FakeTransport(string name = "websocket") : EngineTransport
 
     public override bool HandlesUpgrades => name == "websocket";
 
+    /// <summary>Copies what it is sent, as a WebSocket does (the session then keeps no write buffer while idle).</summary>
+    public bool Copies { get; set; }
+
+    public override bool CopiesOnSend => Copies;
+
+    public override void SendTransient(EnginePacketType type, ReadOnlySpan<byte> utf8) =>
+        Sent.Add((type, System.Text.Encoding.UTF8.GetString(utf8)));
+
     public override void Send(ReadOnlySpan<EnginePacket> packets)
     {
         foreach (var p in packets)

@@ -99,9 +99,13 @@ public class SocketIOServerTests
         }));
         var client = h.Connect();
         client.ConnectAndGetSid();
+        var state = (SocketIOClient)client.Session.Items!;
+        Assert.That(state.HoldsDecoder, Is.False, "connected and idle: no decoder");
         client.Send("51-[\"upload\",{\"_placeholder\":true,\"num\":0}]");
+        Assert.That(state.HoldsDecoder, Is.True, "an attachment is awaited");
         client.SendBinary([1, 2, 3]);
         Assert.That(received, Is.EqualTo(new byte[] { 1, 2, 3 }));
+        Assert.That(state.HoldsDecoder, Is.False, "given back once the packet is whole");
         Assert.That(client.WaitFor(m => m.StartsWith("5", StringComparison.Ordinal)), Is.EqualTo("51-[\"download\",{\"file\":{\"_placeholder\":true,\"num\":0}},\"x\"]"));
     }
 

@@ -33,6 +33,45 @@ public sealed class WebSocketConnectionSendTests
     }
 
     [Test]
+    public async Task ABurstRentsOneQueueArrayAndTheIdleConnectionGivesItBack()
+    {
+        await using var h = WebSocketHarness.Start();
+        Assert.That(h.Connection.HoldsSendArray, Is.False, "a new connection");
+
+        // One frame at a time needs no array: the first queued frame has a field of its own.
+        Assert.That(h.Connection.Send(Payload(0), WebSocketMessageType.Binary), Is.True);
+        Assert.That(h.Connection.HoldsSendArray, Is.False, "one queued frame");
+        Assert.That((await h.ReadRequiredFrameAsync()).Payload, Is.EqualTo(Payload(0)));
+
+        // A burst larger than the first rental (16) while the drain waits at the gate: the array grows, order holds.
+        h.ServerOutput.Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        const int burst = 40;
+        for (int i = 1; i <= burst; i++)
+        {
+            Assert.That(h.Connection.Send(Payload(i), WebSocketMessageType.Binary), Is.True);
+        }
+
+        bool heldWhileQueued = h.Connection.HoldsSendArray;
+        h.ServerOutput.Gate.SetResult();
+        for (int i = 1; i <= burst; i++)
+        {
+            Assert.That((await h.ReadRequiredFrameAsync()).Payload, Is.EqualTo(Payload(i)), $"frame {i}");
+        }
+
+        // The drain gives the array back when it finds the queue empty, just after the last flush.
+        for (int i = 0; i < 500 && h.Connection.HoldsSendArray; i++)
+        {
+            await Task.Delay(2);
+        }
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(heldWhileQueued, Is.True, "frames 2..n wait in a rented array");
+            Assert.That(h.Connection.HoldsSendArray, Is.False, "idle after the burst");
+        });
+    }
+
+    [Test]
     public async Task MaxBufferedSendBytesIsRespected()
     {
         // 100-byte payloads make 102-byte frames; 1000 bytes hold 9 of them (queued + in the batch being flushed).

@@ -26,6 +26,9 @@ internal interface ISocketPacketDecoder
     /// then be closed (the reference server closes it too).
     /// </summary>
     SocketDecodeStatus Decode(ReadOnlySpan<byte> message, bool isBinary, out SocketPacket? packet, out string? error);
+
+    /// <summary>Whether the decoder holds no part of a packet (no attachments awaited): any connection may use it next.</summary>
+    bool IsIdle { get; }
 }
 
 /// <summary>The outcome of <see cref="ISocketPacketDecoder.Decode"/>.</summary>

@@ -83,21 +83,24 @@ internal sealed class SocketIOJsonDecoder : ISocketPacketDecoder
         _received = 0;
     }
 
+    /// <inheritdoc/>
+    public bool IsIdle => _pending is null;
+
     /// <summary>
-    /// The allocation-free path for the packet a server receives most: a text EVENT (not binary) while no attachments
-    /// are awaited. True with the header and the payload as views over <paramref name="message"/> (valid only while
-    /// it is); false for anything else, malformed input included, which <see cref="Decode"/> then handles (and
-    /// reports) as usual. Leaves the decoder's state untouched either way.
+    /// The allocation-free path for the packet a server receives most: a text EVENT (not binary), for a connection
+    /// whose decoder awaits no attachments (is idle, or has none: this needs no state). True with the header and the
+    /// payload as views over <paramref name="message"/> (valid only while it is); false for anything else, malformed
+    /// input included, which <see cref="Decode"/> then handles (and reports) as usual.
     /// </summary>
-    public bool TryDecodeEvent(ReadOnlySpan<byte> message, out SocketEventView view)
+    public static bool TryDecodeEvent(ReadOnlySpan<byte> message, out SocketEventView view)
     {
         view = default;
-        if (_pending is not null || message.IsEmpty || message[0] != (byte)('0' + (int)SocketPacketType.Event))
+        if (message.IsEmpty || message[0] != (byte)('0' + (int)SocketPacketType.Event))
         {
             return false;
         }
 
-        if (ParseHeader(message, out var type, out _, out var nsp, out long ackId, out int payloadStart) is not null)
+        if (ParseHeader(message, maxAttachments: 0, out var type, out _, out var nsp, out long ackId, out int payloadStart) is not null)
         {
             return false;
         }
@@ -116,7 +119,7 @@ internal sealed class SocketIOJsonDecoder : ISocketPacketDecoder
     private string? DecodeText(ReadOnlySpan<byte> message, out SocketPacket packet, out int attachments)
     {
         packet = null!;
-        string? error = ParseHeader(message, out var type, out attachments, out var nspRange, out long ackId, out int payloadStart);
+        string? error = ParseHeader(message, _maxAttachments, out var type, out attachments, out var nspRange, out long ackId, out int payloadStart);
         if (error is not null)
         {
             return error;
@@ -146,8 +149,8 @@ internal sealed class SocketIOJsonDecoder : ISocketPacketDecoder
     /// The header: type, attachment count, namespace (as a range of <paramref name="message"/>, empty for the main
     /// one), ack id (-1 when absent) and where the payload starts. Returns an error or null.
     /// </summary>
-    private string? ParseHeader(
-        ReadOnlySpan<byte> message, out SocketPacketType type, out int attachments, out (int Start, int Length) nsp, out long ackId, out int payloadStart)
+    private static string? ParseHeader(
+        ReadOnlySpan<byte> message, int maxAttachments, out SocketPacketType type, out int attachments, out (int Start, int Length) nsp, out long ackId, out int payloadStart)
     {
         type = default;
         attachments = 0;
@@ -187,7 +190,7 @@ internal sealed class SocketIOJsonDecoder : ISocketPacketDecoder
                 return "illegal attachments";
             }
 
-            if (count > _maxAttachments)
+            if (count > maxAttachments)
             {
                 return "too many attachments";
             }

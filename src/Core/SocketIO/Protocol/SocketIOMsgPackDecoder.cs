@@ -36,6 +36,10 @@ internal sealed class SocketIOMsgPackDecoder : ISocketPacketDecoder
     }
 
     /// <inheritdoc/>
+    /// <inheritdoc/>
+    public bool IsIdle => true; // one message is one packet: nothing is held between messages
+
+    /// <inheritdoc/>
     public SocketDecodeStatus Decode(ReadOnlySpan<byte> message, bool isBinary, out SocketPacket? packet, out string? error)
     {
         packet = null;

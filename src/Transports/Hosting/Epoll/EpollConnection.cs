@@ -1,5 +1,6 @@
 using System.IO.Pipelines;
 using System.Net;
+using FastIo.EngineIO;
 using FastIo.Transports.Sharding;
 
 namespace FastIo.Transports.Hosting.Epoll;
@@ -36,7 +37,7 @@ internal sealed partial class EpollConnection : SocketConnection, IEpollHandler
     /// <param name="input">The input's pool, block size and thresholds (see <see cref="SocketConnection"/>).</param>
     /// <param name="remoteEndPoint">The peer, as accept reported it.</param>
     /// <param name="scheduler">Where the application's reads resume, retargeted by the host to a shard.</param>
-    public EpollConnection(int fd, PipeOptions input, EndPoint? remoteEndPoint, ConnectionScheduler? scheduler)
+    public EpollConnection(int fd, PipeOptions input, in PackedEndPoint remoteEndPoint, ConnectionScheduler? scheduler)
         : base(input, remoteEndPoint, scheduler)
     {
         _fd = new DescriptorGuard(fd);

@@ -3,6 +3,7 @@ using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
+using FastIo.EngineIO;
 using FastIo.Transports.Sharding;
 
 namespace FastIo.Transports.Hosting.Epoll;
@@ -187,20 +188,20 @@ internal sealed class EpollConnectionListener : IConnectionListener, IEpollHandl
     }
 
     /// <summary>The peer's address as accept reported it (IPv4 peers of a dual-stack listener come as IPv4-mapped IPv6).</summary>
-    private static unsafe IPEndPoint? ToEndPoint(byte* address, uint length)
+    private static unsafe PackedEndPoint ToEndPoint(byte* address, uint length)
     {
         var family = *(ushort*)address;
         var port = BinaryPrimitives.ReadUInt16BigEndian(new ReadOnlySpan<byte>(address + 2, 2));
         if (family == EpollNative.AF_INET && length >= 8)
         {
-            return new IPEndPoint(new IPAddress(new ReadOnlySpan<byte>(address + 4, 4)), port);
+            return new PackedEndPoint(new ReadOnlySpan<byte>(address + 4, 4), port, 0);
         }
 
         if (family == EpollNative.AF_INET6 && length >= 28)
         {
-            return new IPEndPoint(new IPAddress(new ReadOnlySpan<byte>(address + 8, 16), *(uint*)(address + 24)), port);
+            return new PackedEndPoint(new ReadOnlySpan<byte>(address + 8, 16), port, *(uint*)(address + 24));
         }
 
-        return null;
+        return default;
     }
 }
