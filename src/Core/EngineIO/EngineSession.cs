@@ -314,6 +314,9 @@ public sealed partial class EngineSession
 
         // A transport that fails while sending may close the session from inside Send (the lock is re-entrant):
         // CloseCore then leaves the buffer to this method, so every entry's reference is given back exactly once.
+        // Code that runs inside Send on this thread (a completion run inline) may also buffer packets: they were not
+        // part of this batch, so they stay for the next flush instead of being cleared with it.
+        int sent = buffer.Count;
         _flushing = true;
         try
         {
@@ -322,8 +325,22 @@ public sealed partial class EngineSession
         finally
         {
             _flushing = false;
-            ClearWriteBuffer();
+            if (buffer.Count == sent || State == EngineSessionState.Closed)
+            {
+                ClearWriteBuffer();
+            }
+            else
+            {
+                for (int i = 0; i < sent; i++)
+                {
+                    buffer[i].Shared?.Release();
+                }
+
+                buffer.RemoveRange(0, sent);
+            }
         }
+
+        FlushLocked(); // what was buffered during the send, if the transport can take it now
     }
 
     /// <summary>Empties the write buffer, giving back the references its shared messages held (lock held).</summary>

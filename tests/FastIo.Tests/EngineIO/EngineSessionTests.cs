@@ -94,6 +94,29 @@ public class EngineSessionTests
     }
 
     [Test]
+    public void APacketBufferedWhileABatchIsBeingSentWaitsForTheNextFlush()
+    {
+        // Long-polling: the batch answers a GET, and a message a handler sends while that answer completes on the
+        // same thread (inline) belongs to the next GET; it must not be cleared with the batch it did not ride in.
+        var transport = new FakeTransport("polling");
+        var session = _server.Handshake(4, transport, Request(), true);
+        transport.Writable = false;
+        session.SendText("a");
+        transport.DuringNextSend = () =>
+        {
+            transport.Writable = false; // the GET is answered
+            session.SendText("late");
+        };
+        transport.Writable = true; // a GET arrives
+        session.OnTransportReady(transport);
+        Assert.That(transport.Sent.Skip(1).Select(p => p.Data), Is.EqualTo(new[] { "a" }));
+
+        transport.Writable = true; // the next GET
+        session.OnTransportReady(transport);
+        Assert.That(transport.Sent.Skip(1).Select(p => p.Data), Is.EqualTo(new[] { "a", "late" }));
+    }
+
+    [Test]
     public void V4ServerPingsAndClosesWithoutPong()
     {
         var transport = new FakeTransport();

@@ -25,12 +25,19 @@ internal sealed class FakeTransport(string name = "websocket") : EngineTransport
     public override void SendTransient(EnginePacketType type, ReadOnlySpan<byte> utf8) =>
         Sent.Add((type, System.Text.Encoding.UTF8.GetString(utf8)));
 
+    /// <summary>Runs once inside the next <see cref="Send"/>, after recording it (code a send completes inline).</summary>
+    public Action? DuringNextSend { get; set; }
+
     public override void Send(ReadOnlySpan<EnginePacket> packets)
     {
         foreach (var p in packets)
         {
             Sent.Add((p.Type, System.Text.Encoding.UTF8.GetString(p.Data.Span)));
         }
+
+        var during = DuringNextSend;
+        DuringNextSend = null;
+        during?.Invoke();
     }
 
     public override void Close()
