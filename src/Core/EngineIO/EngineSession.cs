@@ -33,9 +33,9 @@ public sealed partial class EngineSession
         Protocol = protocol;
         Request = request;
         SupportsBinary = supportsBinary;
+        _heartbeat = new HeartbeatTimer(this); // first: it is the session's lock (SyncRoot), which the transport may take
         _transport = transport;
         transport.Session = this;
-        _heartbeat = new HeartbeatTimer(this);
     }
 
     /// <summary>The session id (<c>sid</c>).</summary>
@@ -117,13 +117,26 @@ public sealed partial class EngineSession
                 return false;
             }
 
-            if (messages.Length == 1 && BufferedCount == 0 && _transport.IsWritable)
+            if (BufferedCount == 0 && _transport.IsWritable && (messages.Length == 1 || _transport.CopiesOnSend))
             {
                 // Straight to the transport (nothing buffered to overtake), which copies the message or takes its own
-                // reference: the session keeps nothing, so it takes no reference of its own either.
-                _server.Metrics.MessageSent(Shard);
-                var packet = new EnginePacket(messages[0]);
-                _transport.Send(new ReadOnlySpan<EnginePacket>(in packet));
+                // reference: the session keeps nothing, so it takes no reference of its own either. A WebSocket takes
+                // a packet and its attachments one by one (it frames each on its own anyway), in order and under this
+                // lock, so nothing comes between them; without this, every binary emit would create the write buffer
+                // that ClearWriteBuffer then drops again (a List and its array per message per session). Polling
+                // must get them in one Send: one GET answer carries them all.
+                foreach (var message in messages)
+                {
+                    if (!_transport.IsWritable)
+                    {
+                        break; // the transport failed on the previous one (it aborts itself; the session closes)
+                    }
+
+                    _server.Metrics.MessageSent(Shard);
+                    var packet = new EnginePacket(message);
+                    _transport.Send(new ReadOnlySpan<EnginePacket>(in packet));
+                }
+
                 return true;
             }
 

@@ -202,7 +202,12 @@ public sealed partial class FastIoHost : IAsyncDisposable, IDisposable
         await _shutdown.CancelAsync().ConfigureAwait(false);
         _forwarder?.CancelPending();
         var allClosed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        Volatile.Write(ref _allClosed, allClosed);
+
+        // A full fence between publishing the signal and reading the count (Interlocked, not Volatile.Write): with a
+        // release store the read may pass the store (x86 store buffer, ARM), and the last connection's EndAsync, which
+        // decrements (a full fence) and then reads _allClosed, may see no signal while this read still sees it open:
+        // nobody completes the signal and StopAsync waits out ShutdownTimeout ("cut 0 connections").
+        Interlocked.Exchange(ref _allClosed, allClosed);
         if (Volatile.Read(ref _openConnections) == 0)
         {
             allClosed.TrySetResult(); // re-checked after publishing: the last connection may have ended before it

@@ -94,6 +94,40 @@ public class EngineSessionTests
     }
 
     [Test]
+    public void APacketAndItsAttachmentsGoStraightToAWebSocketInOrderWithoutAWriteBuffer()
+    {
+        var transport = new FakeTransport { Copies = true };
+        var session = _server.Handshake(4, transport, Request(), true);
+        var header = new EngineMessage(Encoding.UTF8.GetBytes("51-[\"x\",{\"_placeholder\":true,\"num\":0}]"), isBinary: false);
+        var attachment = new EngineMessage(new byte[] { 1, 2, 3 }, isBinary: true);
+        bool? heldDuringSend = null;
+        transport.DuringNextSend = () => heldDuringSend = session.HoldsWriteBuffer;
+
+        Assert.That(session.Send([header, attachment]), Is.True);
+        Assert.Multiple(() =>
+        {
+            Assert.That(transport.Sent.Skip(1).Select(p => p.Type), Is.EqualTo(new[] { EnginePacketType.Message, EnginePacketType.Message }));
+            Assert.That(transport.Sent[1].Data, Does.StartWith("51-"));
+            Assert.That(heldDuringSend, Is.False, "a binary emit on a WebSocket needs no write buffer (one List per message otherwise)");
+            Assert.That(session.HoldsWriteBuffer, Is.False);
+        });
+    }
+
+    [Test]
+    public void APacketAndItsAttachmentsAnswerOneGetTogether()
+    {
+        var transport = new FakeTransport("polling");
+        var session = _server.Handshake(4, transport, Request(), true);
+        var header = new EngineMessage(Encoding.UTF8.GetBytes("51-[\"x\",{\"_placeholder\":true,\"num\":0}]"), isBinary: false);
+        var attachment = new EngineMessage(new byte[] { 1, 2, 3 }, isBinary: true);
+        int? sentAtFirstSend = null;
+        transport.DuringNextSend = () => sentAtFirstSend = transport.Sent.Count;
+
+        Assert.That(session.Send([header, attachment]), Is.True);
+        Assert.That(sentAtFirstSend, Is.EqualTo(3), "OPEN, then the packet and its attachment in one Send (one GET answer)");
+    }
+
+    [Test]
     public void APacketBufferedWhileABatchIsBeingSentWaitsForTheNextFlush()
     {
         // Long-polling: the batch answers a GET, and a message a handler sends while that answer completes on the

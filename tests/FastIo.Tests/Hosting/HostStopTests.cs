@@ -39,6 +39,10 @@ public sealed class HostStopTests
         {
             Assert.That(closed, Is.True, "the socket was still open when StopAsync returned");
             Assert.That(stopped, Is.GreaterThanOrEqualTo(TimeSpan.FromMilliseconds(250)), "StopAsync waited for the close timeout");
+
+            // Close timeout (0.3 s) + drain and linger (2 s each at most) is far below the 30 s shutdown timeout: a
+            // WebSocket whose end did not stop counting its connection would make StopAsync wait all of it.
+            Assert.That(stopped, Is.LessThan(TimeSpan.FromSeconds(10)), "StopAsync waited out the shutdown timeout: the WebSocket's connection was still counted");
         });
         await host.DisposeAsync();
     }
@@ -65,10 +69,32 @@ public sealed class HostStopTests
         await host.DisposeAsync();
     }
 
-    private static async Task<FastIoHost> StartAsync(SocketIOServer io, SocketEngine engine, TimeSpan closeTimeout, TimeSpan shutdownTimeout, CapturingLoggerProvider? logs)
+    // The connection count is what MaxConnections and StopAsync rely on; a WebSocket is no longer awaited by the host's
+    // frame but counted until its end closes it (AcceptedConnection.EndWhenCompleted), so its end must give the slot back.
+    [TestCase(SocketEngine.Managed)]
+    [TestCase(SocketEngine.Epoll)]
+    public async Task A_WebSocket_that_ends_gives_its_connection_slot_back(SocketEngine engine)
+    {
+        using var io = new SocketIOServer();
+        var host = await StartAsync(io, engine, closeTimeout: TimeSpan.FromMilliseconds(300), shutdownTimeout: TimeSpan.FromSeconds(1), logs: null, maxConnections: 1);
+        for (var i = 0; i < 3; i++)
+        {
+            using var client = await OpenWebSocketAsync(host); // waits in the backlog (and times out) if a slot leaked
+            client.Shutdown(SocketShutdown.Send); // the peer's FIN: the WebSocket ends, then its connection closes
+            var buffer = new byte[4096];
+            while (await client.ReceiveAsync(buffer, SocketFlags.None).WaitAsync(TimeSpan.FromSeconds(10)) > 0)
+            {
+            }
+        }
+
+        await host.DisposeAsync();
+    }
+
+    private static async Task<FastIoHost> StartAsync(SocketIOServer io, SocketEngine engine, TimeSpan closeTimeout, TimeSpan shutdownTimeout, CapturingLoggerProvider? logs, int? maxConnections = null)
     {
         var options = new FastIoHostOptions
         {
+            MaxConnections = maxConnections,
             SocketEngine = engine,
             ShutdownTimeout = shutdownTimeout,
             Engine = new EngineOptions { PingInterval = TimeSpan.FromHours(1), PingTimeout = TimeSpan.FromHours(1) },

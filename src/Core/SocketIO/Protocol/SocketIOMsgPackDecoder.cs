@@ -36,7 +36,6 @@ internal sealed class SocketIOMsgPackDecoder : ISocketPacketDecoder
     }
 
     /// <inheritdoc/>
-    /// <inheritdoc/>
     public bool IsIdle => true; // one message is one packet: nothing is held between messages
 
     /// <inheritdoc/>
