@@ -14,7 +14,10 @@ internal sealed partial class EpollConnection
     private const int MaxDiscardsPerRun = 16;
 
     private Readiness _reading;
-    private int _peerFinished;
+    private int _peerFinished; // 0 while the peer may send, PeerSentFin after its FIN, PeerGone after a receive error
+
+    private const int PeerSentFin = 1;
+    private const int PeerGone = 2; // reset or failed: the connection is gone both ways, so no shutdown() either
     private bool _peerClosing; // the loop saw EPOLLRDHUP (or an error): receive until recv says so
     private TaskCompletionSource? _discarding; // set by a lingering close: discard what arrives, signal the FIN
 
@@ -118,7 +121,7 @@ internal sealed partial class EpollConnection
 
         // The FIN, or the connection failed: nothing more to wait for.
         _reading.Stop();
-        Interlocked.Exchange(ref _peerFinished, 1);
+        Interlocked.Exchange(ref _peerFinished, PeerSentFin);
         CompleteInput(error: null);
         discarding.TrySetResult();
         return false;
@@ -148,7 +151,7 @@ internal sealed partial class EpollConnection
     private bool PeerFinished()
     {
         _reading.Stop();
-        Interlocked.Exchange(ref _peerFinished, 1);
+        Interlocked.Exchange(ref _peerFinished, PeerSentFin);
         CompleteInputInPlace(SocketError.Success);
         Volatile.Read(ref _discarding)?.TrySetResult(); // a lingering close that started meanwhile
         return false;
@@ -165,7 +168,7 @@ internal sealed partial class EpollConnection
                 return true;
             default:
                 _reading.Stop();
-                Interlocked.Exchange(ref _peerFinished, 1); // nothing to linger for: a lingering close that starts now returns at once
+                Interlocked.Exchange(ref _peerFinished, PeerGone); // nothing to linger for: a lingering close that starts now returns at once
                 CompleteInputInPlace(EpollNative.ToSocketError(errno));
                 Volatile.Read(ref _discarding)?.TrySetResult();
                 return false;

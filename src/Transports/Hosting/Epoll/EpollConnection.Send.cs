@@ -96,7 +96,9 @@ internal sealed partial class EpollConnection
     /// <inheritdoc/>
     public override void ShutdownSend()
     {
-        if (_fd.TryAddRef())
+        // After a reset (the load generator's close; a browser's tab killed mid-stream) shutdown() could only fail
+        // with ENOTCONN: one system call per such close saved.
+        if (Volatile.Read(ref _peerFinished) != PeerGone && _fd.TryAddRef())
         {
             try
             {
