@@ -317,8 +317,9 @@ public sealed partial class FastIoHost : IAsyncDisposable, IDisposable
 
             // With inline socket processing (the epoll engine, or the runtime's with inline completions), accepts
             // complete on a socket thread, which processes every later request of its connections in place anyway: the
-            // new connection's first request (often received by the time it is accepted) is handled here too, up to its first wait, entering its shard in place, instead of
-            // a thread-pool hop for the connection and a worker woken per connect. S2, pinned, alternating on one build
+            // new connection's first request (often received by the time it is accepted) is handled here too, up to
+            // its first wait, entering its shard in place, instead of a thread-pool hop for the connection and a
+            // worker woken per connect. S2, pinned, alternating on one build
             // (bench/RESULTS.md 2026-11-26): 53-60 -> 40-43 µs of server CPU per WebSocket connect, S1 unchanged (the
             // 8.7 KB blamed on this on 2026-11-25 was the GC compacting in that run, see the "s1" section).
             ShardScheduler.BeginInlineEntry();
