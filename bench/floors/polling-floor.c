@@ -1,0 +1,497 @@
+/*
+ * polling-floor: the cheapest server that answers S6's client (bench/FastIo.LoadGen/PollingScenario.cs), to measure
+ * how much server CPU per long-polling ack is left once all the server's own work is as small as it can be: what
+ * remains is the kernel's (the system calls and the loopback TCP work billed to the server's core). A measuring
+ * instrument, not a product: Engine.IO v4 polling + Socket.IO v5 just far enough for `echo` with an ack.
+ *
+ * Same system call pattern as FastIo's epoll engine (src/Transports/Hosting/Epoll), so the two compare like for like:
+ * one thread, one epoll instance, sockets registered once, edge-triggered; one recv per readiness while the receive is
+ * shorter than the buffer (a short receive drained the socket); one send per HTTP response; TCP_NODELAY set once on
+ * the listener (accepted sockets inherit it, no setsockopt per connection); accept4 with SOCK_NONBLOCK.
+ *
+ * The responses are real HTTP/1.1 with the same headers as `fastio bench` (Date, Content-Length, Cache-Control,
+ * Content-Type), so the bytes on the wire are the same size, and the requests are really parsed (request line,
+ * Content-Length, query), not matched by length.
+ *
+ * Build: gcc -O2 -Wall -Wextra -o polling-floor polling-floor.c      Run: ./polling-floor [port]   (default 3300)
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/epoll.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+enum {
+    BUF = 16384,          /* receive buffer per connection: a request head that does not fit is refused (400) */
+    MAX_SESSIONS = 4096,  /* sessions are never freed (no ping timeout in a run); a full table refuses handshakes */
+    QUEUE = 4096,         /* packets waiting for a session's next GET; more is refused (the client is not reading) */
+    SID = 20,             /* characters of a sid, as FastIo's */
+};
+
+struct conn;
+
+struct session {
+    char sid[SID];
+    int used;
+    struct conn *parked;  /* the GET waiting for packets, or NULL */
+    int queued;           /* bytes in queue: packets joined by the record separator 0x1e */
+    char queue[QUEUE];
+};
+
+struct conn {
+    int fd;
+    int closed;
+    int len;                   /* bytes in in[] not yet parsed */
+    struct session *parked_on; /* the session whose packets this connection's GET waits for */
+    struct conn *next_dead;    /* freed after the current batch of events (another event may still name it) */
+    int processing;            /* inside process(): requests behind an answered GET are parsed by that loop */
+    int resuming;              /* in resume_list */
+    int stalled;               /* its receive stopped on a full buffer (requests waiting behind a parked GET) */
+    char in[BUF];
+};
+
+static int epfd;
+static struct session sessions[MAX_SESSIONS];
+static int session_count;
+static struct conn *dead;
+static unsigned long long rng;
+static char date_line[64]; /* "Date: ...\r\n", rebuilt when the second changes (time() is a vDSO call: no syscall) */
+static time_t date_second = -1;
+
+static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+static unsigned long long next_random(void)
+{
+    /* xorshift64*: sids need to be unguessable only as much as a benchmark needs; seeded from getrandom. */
+    rng ^= rng >> 12;
+    rng ^= rng << 25;
+    rng ^= rng >> 27;
+    return rng * 2685821657736338717ULL;
+}
+
+/* A sid whose first 3 characters are the session's index (64^3 > MAX_SESSIONS): the lookup is one array access
+ * and one 20-byte compare, so the floor pays nothing for finding a session. */
+static void make_sid(char *out, int index)
+{
+    out[0] = b64[(index >> 12) & 63];
+    out[1] = b64[(index >> 6) & 63];
+    out[2] = b64[index & 63];
+    for (int i = 3; i < SID; i++)
+        out[i] = b64[next_random() & 63];
+}
+
+static struct session *find_session(const char *sid, int length)
+{
+    if (length != SID)
+        return NULL;
+    int index = 0;
+    for (int i = 0; i < 3; i++) {
+        const char *at = strchr(b64, sid[i]);
+        if (at == NULL || *at == 0)
+            return NULL;
+        index = (index << 6) | (int)(at - b64);
+    }
+    if (index >= session_count || memcmp(sessions[index].sid, sid, SID) != 0)
+        return NULL;
+    return &sessions[index];
+}
+
+static void close_conn(struct conn *c)
+{
+    if (c->closed)
+        return;
+    c->closed = 1;
+    if (c->parked_on != NULL)
+        c->parked_on->parked = NULL;
+    c->parked_on = NULL;
+    close(c->fd); /* the last reference: the kernel drops the epoll registration (no EPOLL_CTL_DEL, as FastIo) */
+    c->next_dead = dead;
+    dead = c;
+}
+
+static const char *date_header(void)
+{
+    time_t now = time(NULL);
+    if (now != date_second) {
+        struct tm tm;
+        gmtime_r(&now, &tm);
+        strftime(date_line, sizeof date_line, "Date: %a, %d %b %Y %H:%M:%S GMT\r\n", &tm);
+        date_second = now;
+    }
+    return date_line;
+}
+
+static char *put(char *at, const char *text, size_t length)
+{
+    memcpy(at, text, length);
+    return at + length;
+}
+
+#define PUT(at, literal) put((at), (literal), sizeof(literal) - 1)
+
+/* One HTTP/1.1 response in one send. A send that does not take it all closes the connection: S6's responses are a
+ * few hundred bytes, far below a socket buffer, so only a peer that stopped reading (or is gone) gets there. */
+static void respond(struct conn *c, const char *status, const char *type, const char *body, int length)
+{
+    char out[BUF + 512];
+    char *at = out;
+    at = PUT(at, "HTTP/1.1 ");
+    at = put(at, status, strlen(status));
+    at = PUT(at, "\r\n");
+    const char *date = date_header();
+    at = put(at, date, strlen(date));
+    at += sprintf(at, "Content-Length: %d\r\n", length);
+    at = PUT(at, "Cache-Control: no-store\r\nContent-Type: ");
+    at = put(at, type, strlen(type));
+    at = PUT(at, "\r\n\r\n");
+    at = put(at, body, (size_t)length);
+    ssize_t sent = send(c->fd, out, (size_t)(at - out), MSG_NOSIGNAL);
+    if (sent != at - out)
+        close_conn(c);
+}
+
+static void bad_request(struct conn *c)
+{
+    static const char body[] = "{\"code\":3,\"message\":\"Bad request\"}";
+    respond(c, "400 Bad Request", "application/json", body, (int)sizeof(body) - 1);
+    close_conn(c);
+}
+
+static const char text_type[] = "text/plain; charset=UTF-8";
+
+/* Connections whose GET was just answered and whose buffer holds more requests: processed after the current
+ * event, not from inside another connection's request (no recursion through chains of sessions). */
+static struct conn *resume_list[MAX_SESSIONS];
+static int resume_count;
+
+/* Answers the session's parked GET with everything queued, if both are there. */
+static void flush_session(struct session *s)
+{
+    struct conn *get = s->parked;
+    if (get == NULL || s->queued == 0)
+        return;
+    s->parked = NULL;
+    get->parked_on = NULL;
+    respond(get, "200 OK", text_type, s->queue, s->queued);
+    s->queued = 0;
+    if (!get->closed && !get->processing && !get->resuming && (get->len > 0 || get->stalled)) {
+        if (resume_count == MAX_SESSIONS) {
+            close_conn(get); /* only a client pipelining behind GETs across many sessions gets here */
+            return;
+        }
+        get->resuming = 1;
+        resume_list[resume_count++] = get;
+    }
+}
+
+static int enqueue(struct session *s, const char *packet, int length)
+{
+    int separator = s->queued > 0;
+    if (s->queued + separator + length > QUEUE)
+        return -1;
+    if (separator)
+        s->queue[s->queued++] = 0x1e;
+    memcpy(s->queue + s->queued, packet, (size_t)length);
+    s->queued += length;
+    return 0;
+}
+
+/* One Engine.IO packet of a POST body. Returns -1 for anything S6's client would not send. */
+static int on_packet(struct session *s, const char *p, int n)
+{
+    if (n == 1 && (p[0] == '3' || p[0] == '2'))
+        return 0; /* pong (or a ping): nothing to answer here, the floor sends no pings within a run */
+    if (n >= 2 && p[0] == '4' && p[1] == '0') {
+        /* Socket.IO CONNECT to the main namespace: the answer carries the socket's own sid. */
+        char answer[64] = "40{\"sid\":\"";
+        int at = 10;
+        make_sid(answer + at, (int)(next_random() & 4095));
+        at += SID;
+        memcpy(answer + at, "\"}", 2);
+        return enqueue(s, answer, at + 2);
+    }
+    if (n >= 2 && p[0] == '4' && p[1] == '2') {
+        /* EVENT 42<id>["echo",<data>]: the ack 43<id>[<data>] goes to the session's GET. */
+        int at = 2;
+        while (at < n && p[at] >= '0' && p[at] <= '9')
+            at++;
+        int id_end = at;
+        static const char echo[] = "[\"echo\",";
+        if (n - at < (int)sizeof(echo) - 1 || memcmp(p + at, echo, sizeof(echo) - 1) != 0 || p[n - 1] != ']')
+            return -1;
+        if (id_end == 2)
+            return 0; /* no id: no ack wanted */
+        char ack[QUEUE];
+        int data = at + (int)sizeof(echo) - 1;
+        if (4 + (id_end - 2) + (n - data) > QUEUE)
+            return -1;
+        int length = 0;
+        ack[length++] = '4';
+        ack[length++] = '3';
+        memcpy(ack + length, p + 2, (size_t)(id_end - 2));
+        length += id_end - 2;
+        ack[length++] = '[';
+        memcpy(ack + length, p + data, (size_t)(n - data)); /* the data and the closing bracket */
+        length += n - data;
+        return enqueue(s, ack, length);
+    }
+    return -1;
+}
+
+/* The value of query parameter `name` in [query, end), or NULL. */
+static const char *query_value(const char *query, const char *end, const char *name, int *length)
+{
+    size_t name_length = strlen(name);
+    const char *at = query;
+    while (at < end) {
+        const char *amp = memchr(at, '&', (size_t)(end - at));
+        const char *item_end = amp != NULL ? amp : end;
+        if ((size_t)(item_end - at) > name_length && memcmp(at, name, name_length) == 0 && at[name_length] == '=') {
+            *length = (int)(item_end - at - (int)name_length - 1);
+            return at + name_length + 1;
+        }
+        at = item_end + 1;
+    }
+    return NULL;
+}
+
+/* One complete request: method, target (the query after "/socket.io/?"), body. Returns -1 to refuse and close. */
+static int on_request(struct conn *c, int is_post, const char *query, const char *query_end, const char *body, int body_length)
+{
+    int length;
+    const char *eio = query_value(query, query_end, "EIO", &length);
+    if (eio == NULL || length != 1 || eio[0] != '4')
+        return -1;
+    const char *transport = query_value(query, query_end, "transport", &length);
+    if (transport == NULL || length != 7 || memcmp(transport, "polling", 7) != 0)
+        return -1;
+    int sid_length;
+    const char *sid = query_value(query, query_end, "sid", &sid_length);
+    if (sid == NULL) {
+        /* Handshake: a new session and its OPEN packet (FastIo's, without the upgrade the floor does not offer). */
+        if (is_post || session_count == MAX_SESSIONS)
+            return -1;
+        struct session *s = &sessions[session_count];
+        make_sid(s->sid, session_count);
+        session_count++;
+        s->used = 1;
+        char open[192];
+        int n = snprintf(open, sizeof open,
+                         "0{\"sid\":\"%.*s\",\"upgrades\":[],\"pingInterval\":25000,\"pingTimeout\":20000,\"maxPayload\":1000000}",
+                         SID, s->sid);
+        respond(c, "200 OK", text_type, open, n);
+        return 0;
+    }
+    struct session *s = find_session(sid, sid_length);
+    if (s == NULL)
+        return -1;
+    if (!is_post) {
+        if (s->parked != NULL)
+            return -1; /* overlapping GETs: Engine.IO closes the session; the floor refuses the second */
+        s->parked = c;
+        c->parked_on = s;
+        flush_session(s); /* packets already queued: answer at once; otherwise it stays parked */
+        return 0;
+    }
+    /* POST: the packets are separated by 0x1e; the acks they produce answer the parked GET before the POST's "ok",
+     * as in a server whose handler acks during the POST. */
+    const char *at = body, *end = body + body_length;
+    while (at < end) {
+        const char *sep = memchr(at, 0x1e, (size_t)(end - at));
+        const char *packet_end = sep != NULL ? sep : end;
+        if (on_packet(s, at, (int)(packet_end - at)) != 0)
+            return -1;
+        at = packet_end + 1;
+    }
+    flush_session(s);
+    respond(c, "200 OK", "text/html", "ok", 2);
+    return 0;
+}
+
+/* Parses and answers every complete request in c->in, except that requests behind a parked GET wait for its answer
+ * (HTTP answers in order). Returns when the buffer holds no complete request, or the connection parks or closes. */
+static void process(struct conn *c)
+{
+    int offset = 0;
+    c->processing = 1;
+    while (!c->closed && c->parked_on == NULL && offset < c->len) {
+        char *start = c->in + offset;
+        int available = c->len - offset;
+        char *head_end = memmem(start, (size_t)available, "\r\n\r\n", 4);
+        if (head_end == NULL) {
+            if (available == BUF)
+                bad_request(c); /* a head larger than the buffer */
+            break;
+        }
+        int head_length = (int)(head_end - start) + 4;
+        int is_post;
+        const char *target;
+        if (available > 4 && memcmp(start, "GET ", 4) == 0) {
+            is_post = 0;
+            target = start + 4;
+        } else if (available > 5 && memcmp(start, "POST ", 5) == 0) {
+            is_post = 1;
+            target = start + 5;
+        } else {
+            bad_request(c);
+            break;
+        }
+        const char *line_end = memmem(start, (size_t)head_length, "\r\n", 2);
+        const char *target_end = memchr(target, ' ', (size_t)(line_end - target));
+        static const char prefix[] = "/socket.io/?";
+        if (target_end == NULL || target_end - target < (long)sizeof(prefix) - 1 ||
+            memcmp(target, prefix, sizeof(prefix) - 1) != 0 || line_end - target_end != 9 ||
+            memcmp(target_end, " HTTP/1.1", 9) != 0) {
+            bad_request(c);
+            break;
+        }
+        /* Content-Length among the header lines (case-insensitive name); no chunked bodies (S6 sends none). */
+        long body_length = 0;
+        for (const char *line = line_end + 2; line < head_end; ) {
+            const char *next = memmem(line, (size_t)(head_end + 2 - line), "\r\n", 2);
+            if (next - line > 15 && strncasecmp(line, "content-length:", 15) == 0) {
+                char *number_end;
+                body_length = strtol(line + 15, &number_end, 10);
+                if (number_end == line + 15 || body_length < 0 || body_length > BUF)
+                    body_length = -1;
+            } else if (next - line > 18 && strncasecmp(line, "transfer-encoding:", 18) == 0) {
+                body_length = -1;
+            }
+            line = next + 2;
+        }
+        if (body_length < 0 || head_length + body_length > BUF) {
+            bad_request(c);
+            break;
+        }
+        if (available < head_length + body_length)
+            break; /* the body is still coming */
+        const char *query = target + sizeof(prefix) - 1;
+        if (on_request(c, is_post, query, target_end, start + head_length, (int)body_length) != 0) {
+            bad_request(c);
+            break;
+        }
+        offset += head_length + (int)body_length;
+    }
+    if (!c->closed && offset > 0) {
+        memmove(c->in, c->in + offset, (size_t)(c->len - offset));
+        c->len -= offset;
+    }
+    c->processing = 0;
+}
+
+/* Readiness of a connection: receive until drained (a receive shorter than the room means drained, as in FastIo's
+ * engine: one recv per message), parse, answer. A FIN seen by epoll (EPOLLRDHUP) raises no later edge, so then
+ * receive until recv reports it. */
+static void on_readable(struct conn *c, unsigned events)
+{
+    int peer_closing = (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0;
+    while (!c->closed) {
+        int room = BUF - c->len;
+        if (room == 0) {
+            /* Full of requests waiting behind a parked GET: stop reading. The kernel keeps the rest, and raises no
+             * new edge for bytes it already has, so the GET's answer resumes the receive (main loop). */
+            c->stalled = 1;
+            return;
+        }
+        ssize_t n = recv(c->fd, c->in + c->len, (size_t)room, 0);
+        if (n > 0) {
+            c->len += (int)n;
+            process(c);
+            if (n < room && !peer_closing)
+                return;
+        } else if (n == 0) {
+            close_conn(c);
+        } else if (errno == EAGAIN) {
+            return;
+        } else if (errno != EINTR) {
+            close_conn(c);
+        }
+    }
+}
+
+static void accept_all(int listener)
+{
+    while (1) {
+        int fd = accept4(listener, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0)
+            return; /* EAGAIN (drained; edge-triggered) or a transient failure (EMFILE...): wait for the next edge */
+        struct conn *c = calloc(1, sizeof *c);
+        if (c == NULL) {
+            close(fd);
+            continue;
+        }
+        c->fd = fd;
+        struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP | EPOLLET, .data.ptr = c};
+        if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
+            close(fd);
+            free(c);
+        }
+    }
+}
+
+int main(int argc, char **argv)
+{
+    int port = argc > 1 ? atoi(argv[1]) : 3300;
+    if (getrandom(&rng, sizeof rng, 0) != sizeof rng || rng == 0)
+        rng = (unsigned long long)time(NULL) | 1;
+    signal(SIGPIPE, SIG_IGN);
+
+    int listener = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    int one = 1;
+    setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    setsockopt(listener, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one); /* inherited by accepted sockets */
+    struct sockaddr_in address = {.sin_family = AF_INET, .sin_port = htons((unsigned short)port),
+                                  .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    if (listener < 0 || bind(listener, (struct sockaddr *)&address, sizeof address) != 0 || listen(listener, 4096) != 0) {
+        perror("listen");
+        return 1;
+    }
+    epfd = epoll_create1(EPOLL_CLOEXEC);
+    static char listener_tag; /* data.ptr of the listener's registration: told apart by address */
+    struct epoll_event ev = {.events = EPOLLIN | EPOLLET, .data.ptr = &listener_tag};
+    epoll_ctl(epfd, EPOLL_CTL_ADD, listener, &ev);
+    printf("polling-floor 127.0.0.1:%d ready\n", port);
+    fflush(stdout);
+
+    struct epoll_event events[256];
+    while (1) {
+        int count = epoll_wait(epfd, events, 256, -1);
+        for (int i = 0; i < count; i++) {
+            if (events[i].data.ptr == &listener_tag) {
+                accept_all(listener);
+                continue;
+            }
+            struct conn *c = events[i].data.ptr;
+            if (c->closed)
+                continue;
+            on_readable(c, events[i].events);
+            /* GETs answered during this event whose connections hold further requests (pipelined behind them). */
+            for (int r = 0; r < resume_count; r++) { /* the list may grow while this loop runs */
+                struct conn *other = resume_list[r];
+                other->resuming = 0;
+                if (!other->closed) {
+                    process(other);
+                    if (!other->closed && other->parked_on == NULL && other->stalled) {
+                        other->stalled = 0;
+                        on_readable(other, 0); /* a full buffer stopped its receive: read what the kernel kept */
+                    }
+                }
+            }
+            resume_count = 0;
+        }
+        while (dead != NULL) {
+            struct conn *next = dead->next_dead;
+            free(dead);
+            dead = next;
+        }
+    }
+}
