@@ -13,7 +13,11 @@
  * Content-Type), so the bytes on the wire are the same size, and the requests are really parsed (request line,
  * Content-Length, query), not matched by length.
  *
- * Build: gcc -O2 -Wall -Wextra -o polling-floor polling-floor.c      Run: ./polling-floor [port]   (default 3300)
+ * Build: gcc -O2 -Wall -Wextra -o polling-floor polling-floor.c
+ * Run:   ./polling-floor [port [spin-ns]]   (default 3300, 0)
+ * spin-ns: user-space work added to every request, a busy loop on the clock (vDSO: no system call). An experiment,
+ * not part of the floor: how the kernel's share per ack changes when a server does more per request (a busier server
+ * sleeps in epoll_wait less often per ack, and every sleep and wake-up is kernel time billed to it).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -66,6 +70,7 @@ static struct conn *dead;
 static unsigned long long rng;
 static char date_line[64]; /* "Date: ...\r\n", rebuilt when the second changes (time() is a vDSO call: no syscall) */
 static time_t date_second = -1;
+static long spin_ns; /* see the header: 0 for the floor itself */
 
 static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
@@ -265,8 +270,19 @@ static const char *query_value(const char *query, const char *end, const char *n
 }
 
 /* One complete request: method, target (the query after "/socket.io/?"), body. Returns -1 to refuse and close. */
+static void spin(void)
+{
+    struct timespec start, now;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    do
+        clock_gettime(CLOCK_MONOTONIC, &now);
+    while ((now.tv_sec - start.tv_sec) * 1000000000L + (now.tv_nsec - start.tv_nsec) < spin_ns);
+}
+
 static int on_request(struct conn *c, int is_post, const char *query, const char *query_end, const char *body, int body_length)
 {
+    if (spin_ns > 0)
+        spin();
     int length;
     const char *eio = query_value(query, query_end, "EIO", &length);
     if (eio == NULL || length != 1 || eio[0] != '4')
@@ -441,6 +457,7 @@ static void accept_all(int listener)
 int main(int argc, char **argv)
 {
     int port = argc > 1 ? atoi(argv[1]) : 3300;
+    spin_ns = argc > 2 ? atol(argv[2]) : 0;
     if (getrandom(&rng, sizeof rng, 0) != sizeof rng || rng == 0)
         rng = (unsigned long long)time(NULL) | 1;
     signal(SIGPIPE, SIG_IGN);

@@ -4,20 +4,24 @@
 # `FastIo.LoadGen drive --workload poll` on core 1. For each of R runs, in turn C floor / FastIo / Node: a fresh
 # server, a warm-up drive (the JIT's tier-up, .NET's and Node's), then a drive of N acks that reads the server's
 # utime and stime from /proc. Prints each run, then a markdown table of medians with the ratios.
-#   bench/floors/run-polling-floor.sh [--runs 3] [--count 70000] [--port 3700]
+#   bench/floors/run-polling-floor.sh [--runs 3] [--count 70000] [--port 3700] [--spin NS]
+# --spin NS adds a fourth server to each run: the floor with NS ns of busy user work per request (an experiment: how
+# the kernel's part per ack falls when a server does more per request and so sleeps less often per ack).
 # Needs gcc, taskset, curl, dotnet, node (and npm once, for bench/node-baseline). Not part of CI (gcc may be missing).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 runs=3
 count=70000 # USER_HZ is 100: each measured phase must use well over a second of CPU for 10 ms ticks not to matter
-port=3700   # three ports from here; the suite uses 3400 and up
+port=3700   # four ports from here; the suite uses 3400 and up
+spin=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --runs) runs="$2"; shift 2 ;;
     --count) count="$2"; shift 2 ;;
     --port) port="$2"; shift 2 ;;
-    *) echo "unknown option $1 (--runs R, --count N, --port P)" >&2; exit 2 ;;
+    --spin) spin="$2"; shift 2 ;;
+    *) echo "unknown option $1 (--runs R, --count N, --port P, --spin NS)" >&2; exit 2 ;;
   esac
 done
 
@@ -49,6 +53,7 @@ start() {
   local kind=$1 p=$2
   case "$kind" in
     floor) env -u DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS taskset -c 0 "$work/polling-floor" "$p" >"$work/$kind.log" 2>&1 & ;;
+    spin) env -u DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS taskset -c 0 "$work/polling-floor" "$p" "$spin" >"$work/$kind.log" 2>&1 & ;;
     fastio) env -u DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS taskset -c 0 src/Server/bin/Release/net10.0/fastio bench --port "$p" --host 127.0.0.1 >"$work/$kind.log" 2>&1 & ;;
     node) env -u DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS taskset -c 0 node --expose-gc bench/node-baseline/server.mjs --port "$p" >"$work/$kind.log" 2>&1 & ;;
   esac
@@ -82,10 +87,11 @@ stop() {
 }
 
 kinds=(floor fastio node)
+if [ "$spin" -gt 0 ]; then kinds+=(spin); fi
 declare -A total kernel rate switched
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 for run in $(seq 1 "$runs"); do
-  for i in 0 1 2; do
+  for i in "${!kinds[@]}"; do
     kind=${kinds[$i]}
     p=$((port + i))
     start "$kind" "$p"
@@ -129,3 +135,16 @@ row "… kernel (stime) per ack (µs)" %.2f "${kernel[floor]}" "${kernel[fastio]
 row "… user per ack (µs)" %.2f "$(user_of "${total[floor]}" "${kernel[floor]}")" "$(user_of "${total[fastio]}" "${kernel[fastio]}")" "$(user_of "${total[node]}" "${kernel[node]}")"
 row "server context switches per ack" %.3f "${switched[floor]}" "${switched[fastio]}" "${switched[node]}"
 row "acks/s (set by the generator, not a server figure)" %.0f "${rate[floor]}" "${rate[fastio]}" "${rate[node]}"
+
+if [ "$spin" -gt 0 ]; then
+  # The same rows for C floor, floor + spin, FastIo (row's ratios are then: floor + spin ÷ FastIo, floor ÷ FastIo,
+  # floor + spin ÷ floor).
+  echo
+  echo "| figure | C floor | floor + $spin ns per request | FastIo | floor + spin ÷ FastIo | floor ÷ FastIo | floor + spin ÷ floor | runs (floor / floor + spin / FastIo) |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---|"
+  row "server CPU per ack (µs)" %.2f "${total[floor]}" "${total[spin]}" "${total[fastio]}"
+  row "… kernel (stime) per ack (µs)" %.2f "${kernel[floor]}" "${kernel[spin]}" "${kernel[fastio]}"
+  row "… user per ack (µs)" %.2f "$(user_of "${total[floor]}" "${kernel[floor]}")" "$(user_of "${total[spin]}" "${kernel[spin]}")" "$(user_of "${total[fastio]}" "${kernel[fastio]}")"
+  row "server context switches per ack" %.3f "${switched[floor]}" "${switched[spin]}" "${switched[fastio]}"
+  row "acks/s" %.0f "${rate[floor]}" "${rate[spin]}" "${rate[fastio]}"
+fi
