@@ -115,36 +115,32 @@ median() { tr ' ' '\n' <<<"$1" | grep -v '^$' | sort -g | awk '{ v[NR] = $1 } EN
 user_of() { # per-run user CPU: total - kernel, pairwise
   paste -d' ' <(tr ' ' '\n' <<<"$1" | grep -v '^$') <(tr ' ' '\n' <<<"$2" | grep -v '^$') | awk '{ printf "%.2f ", $1 - $2 }'
 }
-row() { # row NAME FORMAT FLOOR_RUNS FASTIO_RUNS NODE_RUNS
+row() { # row NAME FORMAT A_RUNS B_RUNS C_RUNS: medians of the three columns and the ratios B÷C, A÷C, B÷A
   local name=$1 format=$2
   shift 2
-  local f s n
-  f=$(median "$1"); s=$(median "$2"); n=$(median "$3")
-  awk -v name="$name" -v format="$format" -v f="$f" -v s="$s" -v n="$n" -v runs="$1/ $2/ $3" 'BEGIN {
-    printf "| %s | " format " | " format " | " format " | %.2f× | %.2f× | %.2f× | %s |\n", name, f, s, n,
-      (n > 0 ? s / n : 0), (n > 0 ? f / n : 0), (f > 0 ? s / f : 0), runs }'
+  local a b c
+  a=$(median "$1"); b=$(median "$2"); c=$(median "$3")
+  awk -v name="$name" -v format="$format" -v a="$a" -v b="$b" -v c="$c" -v runs="$1/ $2/ $3" 'BEGIN {
+    printf "| %s | " format " | " format " | " format " | %.2f× | %.2f× | %.2f× | %s |\n", name, a, b, c,
+      (c > 0 ? b / c : 0), (c > 0 ? a / c : 0), (a > 0 ? b / a : 0), runs }'
+}
+table() { # table A B C "A name" "B name" "C name": the rows for three server kinds (columns A, B, C)
+  echo "| figure | $4 | $5 | $6 | $5 ÷ $6 | $4 ÷ $6 | $5 ÷ $4 | runs ($4 / $5 / $6) |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---|"
+  row "server CPU per ack (µs)" %.2f "${total[$1]}" "${total[$2]}" "${total[$3]}"
+  row "… kernel (stime) per ack (µs)" %.2f "${kernel[$1]}" "${kernel[$2]}" "${kernel[$3]}"
+  row "… user per ack (µs)" %.2f "$(user_of "${total[$1]}" "${kernel[$1]}")" "$(user_of "${total[$2]}" "${kernel[$2]}")" "$(user_of "${total[$3]}" "${kernel[$3]}")"
+  row "server context switches per ack" %.3f "${switched[$1]}" "${switched[$2]}" "${switched[$3]}"
+  row "acks/s (set by the generator, not a server figure)" %.0f "${rate[$1]}" "${rate[$2]}" "${rate[$3]}"
 }
 
 echo
 echo "S6 workload, $count acks per run, median of $runs, pinned (server core 0, generator core 1), $(date -u '+%Y-%m-%d %H:%M UTC')"
 echo
-echo "| figure | C floor | FastIo | Node | FastIo ÷ Node | floor ÷ Node | FastIo ÷ floor | runs (floor / FastIo / Node) |"
-echo "|---|---:|---:|---:|---:|---:|---:|---|"
-row "server CPU per ack (µs)" %.2f "${total[floor]}" "${total[fastio]}" "${total[node]}"
-row "… kernel (stime) per ack (µs)" %.2f "${kernel[floor]}" "${kernel[fastio]}" "${kernel[node]}"
-row "… user per ack (µs)" %.2f "$(user_of "${total[floor]}" "${kernel[floor]}")" "$(user_of "${total[fastio]}" "${kernel[fastio]}")" "$(user_of "${total[node]}" "${kernel[node]}")"
-row "server context switches per ack" %.3f "${switched[floor]}" "${switched[fastio]}" "${switched[node]}"
-row "acks/s (set by the generator, not a server figure)" %.0f "${rate[floor]}" "${rate[fastio]}" "${rate[node]}"
-
+table floor fastio node "C floor" "FastIo" "Node"
 if [ "$spin" -gt 0 ]; then
-  # The same rows for C floor, floor + spin, FastIo (row's ratios are then: floor + spin ÷ FastIo, floor ÷ FastIo,
-  # floor + spin ÷ floor).
   echo
-  echo "| figure | C floor | floor + $spin ns per request | FastIo | floor + spin ÷ FastIo | floor ÷ FastIo | floor + spin ÷ floor | runs (floor / floor + spin / FastIo) |"
-  echo "|---|---:|---:|---:|---:|---:|---:|---|"
-  row "server CPU per ack (µs)" %.2f "${total[floor]}" "${total[spin]}" "${total[fastio]}"
-  row "… kernel (stime) per ack (µs)" %.2f "${kernel[floor]}" "${kernel[spin]}" "${kernel[fastio]}"
-  row "… user per ack (µs)" %.2f "$(user_of "${total[floor]}" "${kernel[floor]}")" "$(user_of "${total[spin]}" "${kernel[spin]}")" "$(user_of "${total[fastio]}" "${kernel[fastio]}")"
-  row "server context switches per ack" %.3f "${switched[floor]}" "${switched[spin]}" "${switched[fastio]}"
-  row "acks/s" %.0f "${rate[floor]}" "${rate[spin]}" "${rate[fastio]}"
+  echo "floor + spin: the floor with $spin ns of busy user work per request"
+  echo
+  table floor spin fastio "C floor" "floor + spin" "FastIo"
 fi
