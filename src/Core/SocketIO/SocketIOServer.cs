@@ -52,20 +52,17 @@ public sealed partial class SocketIOServer : IEngineHandler, IEngineDefaultPath,
 
     internal ISocketPacketParser Parser { get; }
 
-    // One idle decoder kept for the next connection that needs one (RentDecoder).
-    private ISocketPacketDecoder? _spareDecoder;
-
     /// <summary>
-    /// A decoder for one message of a connection that holds none (<see cref="ISocketPacketDecoder.IsIdle"/>): the spare
-    /// one when it is there, else a new one. A connection keeps a decoder only while a binary packet awaits its
-    /// attachments, and gives it back (<see cref="ReturnDecoder"/>) as soon as it is idle again: an idle connection
-    /// holds none (40 B, S1, bench/RESULTS.md 2026-11-26 "heap"), and the packets that need one (connects, acks from
-    /// the client, binary events) allocate none either while they come one at a time.
+    /// A decoder for one message of a connection that holds none (<see cref="ISocketPacketDecoder.IsIdle"/>): the
+    /// calling thread's spare when it is one of this server's parser, else a new one. A connection keeps a decoder only
+    /// while a binary packet awaits its attachments, and gives it back (<see cref="ReturnDecoder"/>) as soon as it is
+    /// idle again: an idle connection holds none (40 B, S1, bench/RESULTS.md 2026-11-26 "heap"), and the packets that
+    /// need one (connects, acks from the client, binary events, every msgpack message) allocate none either.
     /// </summary>
-    internal ISocketPacketDecoder RentDecoder() => Interlocked.Exchange(ref _spareDecoder, null) ?? Parser.CreateDecoder();
+    internal ISocketPacketDecoder RentDecoder() => SpareDecoder.Rent(Parser);
 
-    /// <summary>Keeps an idle decoder as the spare (replacing any other: one is enough).</summary>
-    internal void ReturnDecoder(ISocketPacketDecoder decoder) => System.Threading.Volatile.Write(ref _spareDecoder, decoder);
+    /// <summary>Keeps an idle decoder as the calling thread's spare.</summary>
+    internal void ReturnDecoder(ISocketPacketDecoder decoder) => SpareDecoder.Return(Parser, decoder);
 
     internal TimerWheel Timers { get; }
 
