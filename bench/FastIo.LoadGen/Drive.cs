@@ -47,6 +47,32 @@ internal static class Drive
                 break;
             }
 
+            case "echo":
+            {
+                // S3's open loop against this server: 100 WebSocket clients, 2 s of warm-up, then --count echoes at
+                // 10 000 per second; prints the latency percentiles from each send beside the CPU per ack.
+                const double rate = 10_000;
+                var clients = EchoScenario.Prepare(await Connector.ConnectManyAsync(server, 100, 32, false, 0, ClientSink.None, timeout.Token).ConfigureAwait(false));
+                try
+                {
+                    await EchoScenario.OpenLoopAsync(clients, (long)(2 * rate), rate, new LogLinearHistogram(), timeout.Token).ConfigureAwait(false);
+                    var latency = new LogLinearHistogram();
+                    var cpu = Cpu();
+                    long start = Stopwatch.GetTimestamp();
+                    await EchoScenario.OpenLoopAsync(clients, count, rate, latency, timeout.Token).ConfigureAwait(false);
+                    elapsed = Stopwatch.GetElapsedTime(start).TotalSeconds;
+                    AddUsed(cpu, Cpu());
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"echo latency: p50 {latency.ValueAt(0.50) / 1e3:F1} µs, p90 {latency.ValueAt(0.90) / 1e3:F1} µs, p99 {latency.ValueAt(0.99) / 1e3:F1} µs, p99.9 {latency.ValueAt(0.999) / 1e3:F1} µs"));
+                }
+                finally
+                {
+                    Connector.DisposeAll(clients);
+                }
+
+                break;
+            }
+
             case "ws":
             case "upgrade":
                 // As S2: only the connects are counted, not the closes. In rounds of at most 2 000 open clients (the
@@ -75,7 +101,7 @@ internal static class Drive
 
                 break;
             default:
-                throw new FormatException($"unknown workload '{workload}' (poll, ws, upgrade)");
+                throw new FormatException($"unknown workload '{workload}' (poll, echo, ws, upgrade)");
         }
 
         Report(workload, count, elapsed, pid, used);

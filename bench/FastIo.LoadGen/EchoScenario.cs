@@ -18,13 +18,13 @@ internal static class EchoScenario
         var clients = await PrepareAsync(context, connections).ConfigureAwait(false);
         try
         {
-            await OpenLoopAsync(context, clients, (long)(rate * context.Pick(2, 1)), rate, new LogLinearHistogram()).ConfigureAwait(false);
+            await OpenLoopAsync(clients, (long)(rate * context.Pick(2, 1)), rate, new LogLinearHistogram(), context.CancellationToken).ConfigureAwait(false);
             var latency = new LogLinearHistogram();
             long count = (long)(rate * context.Pick(10, 2));
             double cpu = context.Server.CpuSeconds();
             double kernel = context.Server.KernelCpuSeconds();
             long switches = context.Server.ContextSwitches();
-            double achieved = await OpenLoopAsync(context, clients, count, rate, latency).ConfigureAwait(false);
+            double achieved = await OpenLoopAsync(clients, count, rate, latency, context.CancellationToken).ConfigureAwait(false);
             context.Report("S3 offered rate achieved (msg/s)", achieved);
             double used = context.Server.CpuSeconds() - cpu;
             context.Report("S3 server context switches per ack", (context.Server.ContextSwitches() - switches) / (double)count);
@@ -70,9 +70,12 @@ internal static class EchoScenario
         }
     }
 
-    private static async Task<WsClient[]> PrepareAsync(ScenarioContext context, int connections)
+    private static async Task<WsClient[]> PrepareAsync(ScenarioContext context, int connections) =>
+        Prepare(await context.ConnectAsync(connections, ClientSink.None).ConfigureAwait(false));
+
+    /// <summary>Gives each client its <c>echo</c> frame (S3 and S4; also <c>drive --workload echo</c>).</summary>
+    public static WsClient[] Prepare(WsClient[] clients)
     {
-        var clients = await context.ConnectAsync(connections, ClientSink.None).ConfigureAwait(false);
         foreach (var client in clients)
         {
             client.SetAckFrame(WsFrames.EventWithAck("echo", Args, client.MaskKey));
@@ -81,7 +84,11 @@ internal static class EchoScenario
         return clients;
     }
 
-    private static async Task<double> OpenLoopAsync(ScenarioContext context, WsClient[] clients, long count, double rate, LogLinearHistogram latency)
+    /// <summary>
+    /// S3's open loop: <paramref name="count"/> echoes at <paramref name="rate"/> per second over the clients in turn,
+    /// each ack's latency from its actual send into <paramref name="latency"/>; returns the rate achieved.
+    /// </summary>
+    public static async Task<double> OpenLoopAsync(WsClient[] clients, long count, double rate, LogLinearHistogram latency, CancellationToken cancellationToken)
     {
         var sink = new AckSink(latency, count);
         foreach (var client in clients)
@@ -90,9 +97,9 @@ internal static class EchoScenario
         }
 
         long start = Stopwatch.GetTimestamp();
-        await Pacer.RunAsync(count, rate, i => clients[i % clients.Length].SendWithAck(Stopwatch.GetTimestamp()), context.CancellationToken).ConfigureAwait(false);
+        await Pacer.RunAsync(count, rate, i => clients[i % clients.Length].SendWithAck(Stopwatch.GetTimestamp()), cancellationToken).ConfigureAwait(false);
         double achieved = count / ScenarioContext.ElapsedSeconds(start);
-        await WaitAsync(sink, context).ConfigureAwait(false);
+        await WaitAsync(sink, cancellationToken).ConfigureAwait(false);
         return achieved;
     }
 
@@ -111,15 +118,15 @@ internal static class EchoScenario
             clients[i % clients.Length].SendWithAck(Stopwatch.GetTimestamp());
         }
 
-        await WaitAsync(sink, context).ConfigureAwait(false);
+        await WaitAsync(sink, context.CancellationToken).ConfigureAwait(false);
         return latency;
     }
 
-    private static async Task WaitAsync(AckSink sink, ScenarioContext context)
+    private static async Task WaitAsync(AckSink sink, CancellationToken cancellationToken)
     {
         try
         {
-            await sink.Done.WaitAsync(TimeSpan.FromSeconds(60), context.CancellationToken).ConfigureAwait(false);
+            await sink.Done.WaitAsync(TimeSpan.FromSeconds(60), cancellationToken).ConfigureAwait(false);
         }
         catch (TimeoutException)
         {

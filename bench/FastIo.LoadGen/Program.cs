@@ -5,8 +5,8 @@ using FastIo.LoadGen;
 const string Usage = """
     usage: FastIo.LoadGen hold --port 3000 --count 5000 --seconds 60
              (idle clients against a server you started, for heap dumps and profiles)
-           FastIo.LoadGen drive --port 3000 --workload poll|ws|upgrade --count 20000 [--pid SERVER_PID] [--linger S]
-             (one scenario's workload against a server you started, for strace/perf; S6 polling echo or S2 connects)
+           FastIo.LoadGen drive --port 3000 --workload poll|echo|ws|upgrade --count 20000 [--pid SERVER_PID] [--linger S]
+             (one scenario's workload against a server you started, for strace/perf: S6 polling echo, S3 echo at 10k/s, S2 connects)
            FastIo.LoadGen forward [--port 4600] [--runs 3] [--repo PATH]
              (what sticky-free forwarding costs: two fastio --forward nodes and a redis-server it starts itself)
            FastIo.LoadGen suite [--quick] [--runs 3] [--unpinned] [--only S1,S3] [--servers fastio,node]

@@ -76,9 +76,11 @@ public sealed class EngineOptions
 
     internal bool IsTransportEnabled(string name)
     {
-        foreach (var transport in Transports)
+        // Indexed: a foreach over the IList boxes its enumerator, one allocation per request.
+        var transports = Transports;
+        for (var i = 0; i < transports.Count; i++)
         {
-            if (string.Equals(transport, name, StringComparison.Ordinal))
+            if (string.Equals(transports[i], name, StringComparison.Ordinal))
             {
                 return true;
             }

@@ -22,6 +22,13 @@ internal sealed partial class EngineHttpApplication
 
     private static readonly EngineRequestInfo.PackWriter<HttpRequest> s_packRequest = PackRequest;
 
+    // A waiting GET's connection went away: the client's own closes its session, a peer's relayed one only drops.
+    private static readonly Action<object, object> s_abortClientPoll =
+        static (polling, poll) => ((PollingTransport)polling).AbortPoll((Task<PollResponse>)poll, closeSession: true);
+
+    private static readonly Action<object, object> s_abortRelayedPoll =
+        static (polling, poll) => ((PollingTransport)polling).AbortPoll((Task<PollResponse>)poll, closeSession: false);
+
     [ThreadStatic]
     private static List<EnginePacket>? t_packets;
 
@@ -188,20 +195,27 @@ internal sealed partial class EngineHttpApplication
         }
 
         PollResponse result;
-        using (context.RequestAborted.Register(static s => ((AbortState)s!).Abort(), new AbortState(polling, poll, closeSession: !relayed)))
+        if (!context.SetAbortCallback(relayed ? s_abortRelayedPoll : s_abortClientPoll, polling, poll))
         {
-            try
-            {
-                result = await shard.After(poll);
-            }
-            catch (OperationCanceledException)
-            {
-                // The client went away (then nothing is written), or a newer GET replaced this relayed one (see
-                // PollingTransport.BeginPoll): a noop releases it, should its connection still be there.
-                context.Response.Headers.Add("Cache-Control", "no-store");
-                context.Response.SetBody(Noop(polling.Session!.Protocol), "text/plain; charset=UTF-8");
-                return;
-            }
+            polling.AbortPoll(poll, closeSession: !relayed); // gone already
+        }
+
+        try
+        {
+            result = await shard.After(poll);
+        }
+        catch (OperationCanceledException)
+        {
+            // The client went away (then nothing is written), or a newer GET replaced this relayed one (see
+            // PollingTransport.BeginPoll): a noop releases it, should its connection still be there.
+            context.Response.Headers.Add("Cache-Control", "no-store");
+            context.Response.SetBody(Noop(polling.Session!.Protocol), "text/plain; charset=UTF-8");
+            return;
+        }
+        finally
+        {
+            // An abort racing with this runs AbortPoll on an answered poll, which does nothing.
+            context.ClearAbortCallback();
         }
 
         if (result.IsRefused)
@@ -405,11 +419,6 @@ internal sealed partial class EngineHttpApplication
 
         response.StatusCode = 204;
         return true;
-    }
-
-    private sealed class AbortState(PollingTransport polling, Task<PollResponse> poll, bool closeSession)
-    {
-        public void Abort() => polling.AbortPoll(poll, closeSession);
     }
 
     private static partial class Log

@@ -127,8 +127,8 @@ public sealed partial class FastIoHost : IAsyncDisposable, IDisposable
             foreach (var endPoint in _options.EffectiveEndpoints())
             {
                 IConnectionListener listener = _options.UsesEpoll
-                    ? EpollConnectionListener.Bind(endPoint, _options.Backlog, s_socketInput)
-                    : SocketConnectionListener.Bind(endPoint, _options.Backlog, s_socketInput);
+                    ? EpollConnectionListener.Bind(endPoint, _options.Backlog, s_socketInput, _options.DeferAccept)
+                    : SocketConnectionListener.Bind(endPoint, _options.Backlog, s_socketInput, _options.DeferAccept);
                 _listeners.Add(listener);
                 Log.Listening(_logger, listener.EndPoint.ToString() ?? "");
             }

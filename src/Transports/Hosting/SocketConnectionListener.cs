@@ -1,6 +1,7 @@
 using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using FastIo.Transports.Sharding;
 
 namespace FastIo.Transports.Hosting;
@@ -11,6 +12,9 @@ namespace FastIo.Transports.Hosting;
 /// </summary>
 internal sealed class SocketConnectionListener : IConnectionListener
 {
+    private const int IpProtoTcp = 6;
+    private const int TcpDeferAccept = 9; // Linux
+
     private readonly Socket _socket;
     private readonly PipeOptions _input;
 
@@ -24,17 +28,18 @@ internal sealed class SocketConnectionListener : IConnectionListener
     public EndPoint EndPoint { get; }
 
     /// <summary>Binds and listens (see <see cref="Listen"/>).</summary>
-    public static SocketConnectionListener Bind(IPEndPoint endPoint, int backlog, PipeOptions input) =>
-        new(Listen(endPoint, backlog), input);
+    public static SocketConnectionListener Bind(IPEndPoint endPoint, int backlog, PipeOptions input, TimeSpan deferAccept = default) =>
+        new(Listen(endPoint, backlog, deferAccept), input);
 
     /// <summary>Whether accepts complete on a socket engine thread, which may serve the connection in place (inline completions).</summary>
     public bool AcceptsInline => SocketAcceptedConnection.InlineProcessing;
 
     /// <summary>
     /// A socket bound to <paramref name="endPoint"/> and listening. <see cref="IPAddress.IPv6Any"/> is bound dual-stack,
-    /// as Node's <c>listen(port)</c> is, because Node 20 clients resolve <c>localhost</c> to ::1 first.
+    /// as Node's <c>listen(port)</c> is, because Node 20 clients resolve <c>localhost</c> to ::1 first. On Linux a
+    /// positive <paramref name="deferAccept"/> sets TCP_DEFER_ACCEPT (see <see cref="FastIoHostOptions.DeferAccept"/>).
     /// </summary>
-    internal static Socket Listen(IPEndPoint endPoint, int backlog)
+    internal static Socket Listen(IPEndPoint endPoint, int backlog, TimeSpan deferAccept = default)
     {
         var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
@@ -45,6 +50,13 @@ internal sealed class SocketConnectionListener : IConnectionListener
             }
 
             socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            if (deferAccept > TimeSpan.Zero && OperatingSystem.IsLinux())
+            {
+                // Whole seconds, rounded up (the kernel rounds up again, to its SYN-ACK retransmission schedule).
+                var seconds = (int)Math.Min(int.MaxValue, Math.Ceiling(deferAccept.TotalSeconds));
+                socket.SetRawSocketOption(IpProtoTcp, TcpDeferAccept, MemoryMarshal.AsBytes(new ReadOnlySpan<int>(in seconds)));
+            }
+
             socket.Bind(endPoint);
             socket.Listen(backlog);
             return socket;

@@ -14,6 +14,11 @@ internal sealed class HttpContext
     private CancellationTokenSource? _abortSource;
     private bool _aborted;
 
+    // The allocation-free form of RequestAborted for the transport's own long-polling GET (one per ack in S6): a
+    // callback and its two arguments in fields instead of a CancellationTokenSource, its registration and a state
+    // object per request (~280 B per GET, bench/RESULTS.md 2026-11-26 "polling abort"). Under _abortLock.
+    private (Action<object, object> Callback, object Argument1, object Argument2)? _onAbort;
+
     internal HttpContext(HttpConnection connection)
     {
         _connection = connection;
@@ -92,6 +97,36 @@ internal sealed class HttpContext
         return shard.SwitchTo();
     }
 
+    /// <summary>
+    /// Runs <paramref name="callback"/> with the two arguments when the peer goes away while the handler is pending,
+    /// as a registration on <see cref="RequestAborted"/> would, without allocating; one callback at a time, until
+    /// <see cref="ClearAbortCallback"/>. Returns false, keeping nothing, when the request is aborted already. The
+    /// callback may still run just after <see cref="ClearAbortCallback"/> when the abort raced with it: it must be
+    /// harmless then.
+    /// </summary>
+    internal bool SetAbortCallback(Action<object, object> callback, object argument1, object argument2)
+    {
+        lock (_abortLock)
+        {
+            if (_aborted)
+            {
+                return false;
+            }
+
+            _onAbort = (callback, argument1, argument2);
+            return true;
+        }
+    }
+
+    /// <summary>Forgets the callback of <see cref="SetAbortCallback"/>.</summary>
+    internal void ClearAbortCallback()
+    {
+        lock (_abortLock)
+        {
+            _onAbort = null;
+        }
+    }
+
     internal bool IsAborted
     {
         get
@@ -107,6 +142,7 @@ internal sealed class HttpContext
     internal void Abort()
     {
         CancellationTokenSource? source;
+        (Action<object, object> Callback, object Argument1, object Argument2)? onAbort;
         lock (_abortLock)
         {
             if (_aborted)
@@ -116,10 +152,16 @@ internal sealed class HttpContext
 
             _aborted = true;
             source = _abortSource;
+            onAbort = _onAbort;
+            _onAbort = null;
         }
 
-        // Cancel outside the lock: callbacks registered by the application run synchronously here.
+        // Outside the lock: callbacks registered by the application run synchronously here.
         source?.Cancel();
+        if (onAbort is { } abort)
+        {
+            abort.Callback(abort.Argument1, abort.Argument2);
+        }
     }
 
     internal void Reset()
@@ -130,6 +172,7 @@ internal sealed class HttpContext
             // callbacks the previous request registered.
             _abortSource = null;
             _aborted = false;
+            _onAbort = null;
         }
 
         Response.Reset();

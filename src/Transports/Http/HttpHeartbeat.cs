@@ -6,8 +6,14 @@ namespace FastIo.Transports.Http;
 /// One periodic timer per <see cref="TimeProvider"/> (in practice: per server) that checks the
 /// deadlines of all its connections, instead of a timer per request. Deadlines therefore have a
 /// resolution of <see cref="Interval"/>, which is plenty for second-scale timeouts. The instance also
-/// owns the shared Date header cache. Reference counted: the timer exists only while connections do.
+/// owns the shared Date header cache. Reference counted: the timer stops at the first tick that finds no connection.
 /// </summary>
+/// <remarks>
+/// Not at the last <see cref="Unregister"/>: a WebSocket connect is an HTTP connection only until its upgrade, a few
+/// microseconds, so a server taking connects one after another (on one epoll loop, each upgraded before the next is
+/// read) went to zero connections at every connect and built a new heartbeat each time: a timer created and disposed
+/// (the timer queue's lock), a dictionary, and a Date line formatted again for the 101 (bench/RESULTS.md, "connect").
+/// </remarks>
 internal sealed class HttpHeartbeat
 {
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
@@ -18,7 +24,8 @@ internal sealed class HttpHeartbeat
     private readonly TimeProvider _timeProvider;
     private readonly ConcurrentDictionary<HttpConnection, byte> _connections = new();
     private readonly ITimer _timer;
-    private int _refCount;
+    private int _refCount; // under s_lock
+    private bool _stopped; // under s_lock
     private int _ticking;
 
     private HttpHeartbeat(TimeProvider timeProvider)
@@ -56,12 +63,26 @@ internal sealed class HttpHeartbeat
         _connections.TryRemove(connection, out _);
         lock (s_lock)
         {
-            if (--_refCount == 0)
-            {
-                s_instances.Remove(_timeProvider);
-                _timer.Dispose();
-            }
+            _refCount--; // at zero the next tick stops the timer, unless a connection registers before it
         }
+    }
+
+    /// <summary>Stops the timer if no connection is registered; the next one to register starts a new heartbeat.</summary>
+    private bool TryStop()
+    {
+        lock (s_lock)
+        {
+            if (_refCount != 0 || _stopped)
+            {
+                return _stopped;
+            }
+
+            _stopped = true;
+            s_instances.Remove(_timeProvider);
+        }
+
+        _timer.Dispose();
+        return true;
     }
 
     /// <summary>Current time in UTC ticks, the unit of connection deadlines.</summary>
@@ -70,7 +91,7 @@ internal sealed class HttpHeartbeat
     private void OnTick()
     {
         // A slow tick (many connections, busy pool) must not overlap the next one.
-        if (Interlocked.Exchange(ref _ticking, 1) == 1)
+        if (Interlocked.Exchange(ref _ticking, 1) == 1 || TryStop())
         {
             return;
         }

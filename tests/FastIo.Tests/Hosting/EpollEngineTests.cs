@@ -57,6 +57,29 @@ public sealed class EpollEngineTests
         await server.CloseAsync();
     }
 
+    // TCP_DEFER_ACCEPT (FastIoHostOptions.DeferAccept): the kernel hands a connection over only once its client spoke,
+    // so the loop is woken once per connect, with the request already there. A silent client that connected first
+    // then waits behind one that connected after it but sent; without the option the accept queue is first come, first served.
+    [TestCase(true)]
+    [TestCase(false)]
+    public async Task With_deferred_accepts_a_client_that_spoke_is_accepted_before_an_earlier_silent_one(bool defer)
+    {
+        await using var listener = EpollConnectionListener.Bind(new IPEndPoint(IPAddress.Loopback, 0), 16, s_input, defer ? TimeSpan.FromSeconds(30) : TimeSpan.Zero);
+        using var silent = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await silent.ConnectAsync(listener.EndPoint);
+        using var speaking = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await speaking.ConnectAsync(listener.EndPoint);
+        await speaking.SendAsync("GET / HTTP/1.1\r\n\r\n"u8.ToArray(), SocketFlags.None);
+
+        var server = (await listener.AcceptAsync(CancellationToken.None).AsTask().WaitAsync(TimeSpan.FromSeconds(10)))!;
+        var first = defer ? speaking : silent;
+
+        Assert.That(((IPEndPoint)server.RemoteEndPoint!).Port, Is.EqualTo(((IPEndPoint)first.LocalEndPoint!).Port));
+        await server.Transport.Input.CompleteAsync();
+        await server.Transport.Output.CompleteAsync();
+        await server.CloseAsync();
+    }
+
     // The peer's end (FIN or reset) completes the waiting read on the loop's thread, as every receive's bytes do, so a
     // closed connection's last steps (the end of its request loop or WebSocket, the session's close, the socket's
     // close) need no thread-pool work item: S2's polling→upgrade connect woke a pool worker ~0.55 times per connect

@@ -245,6 +245,62 @@ public sealed class HttpConnectionTests
     }
 
     [Test]
+    public async Task AbortCallbackRunsWithItsArgumentsWhenPeerCloses()
+    {
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var aborted = new TaskCompletionSource<(object, object)>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var first = new object();
+        var second = new object();
+        var app = new TestApplication
+        {
+            Handler = async context =>
+            {
+                Assert.That(context.SetAbortCallback((a, b) => aborted.TrySetResult((a, b)), first, second), Is.True);
+                entered.TrySetResult();
+                await aborted.Task;
+            },
+        };
+        await using var connection = TestConnection.Start(app);
+        await connection.SendAsync("GET /poll HTTP/1.1\r\nHost: x\r\n\r\n");
+        await entered.Task.WaitAsync(TestConnection.Timeout);
+
+        await connection.CompleteOutputAsync();
+        var (a, b) = await aborted.Task.WaitAsync(TestConnection.Timeout);
+        Assert.That(a, Is.SameAs(first));
+        Assert.That(b, Is.SameAs(second));
+        await connection.WaitClosedAsync();
+    }
+
+    [Test]
+    public async Task ClearedAbortCallbackDoesNotRunAndAnAbortedRequestRefusesOne()
+    {
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var aborted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var refusedAfterAbort = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        int calls = 0;
+        var app = new TestApplication
+        {
+            Handler = async context =>
+            {
+                context.SetAbortCallback((_, _) => Interlocked.Increment(ref calls), context, context);
+                context.ClearAbortCallback();
+                using var registration = context.RequestAborted.Register(() => aborted.TrySetResult());
+                entered.TrySetResult();
+                await aborted.Task;
+                refusedAfterAbort.TrySetResult(!context.SetAbortCallback((_, _) => Interlocked.Increment(ref calls), context, context));
+            },
+        };
+        await using var connection = TestConnection.Start(app);
+        await connection.SendAsync("GET /poll HTTP/1.1\r\nHost: x\r\n\r\n");
+        await entered.Task.WaitAsync(TestConnection.Timeout);
+
+        await connection.CompleteOutputAsync();
+        Assert.That(await refusedAfterAbort.Task.WaitAsync(TestConnection.Timeout), Is.True, "an aborted request takes no callback");
+        await connection.WaitClosedAsync();
+        Assert.That(Volatile.Read(ref calls), Is.Zero, "a cleared callback, or one refused, never runs");
+    }
+
+    [Test]
     public async Task PipelinedRequestDuringPendingHandlerIsServedAfterwards()
     {
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -41,9 +41,9 @@ internal sealed class EpollConnectionListener : IConnectionListener, IEpollHandl
     public bool AcceptsInline => true;
 
     /// <summary>Binds and listens as <see cref="SocketConnectionListener.Bind"/> does (dual-stack on IPv6Any), then waits on the first loop.</summary>
-    public static EpollConnectionListener Bind(IPEndPoint endPoint, int backlog, PipeOptions input)
+    public static EpollConnectionListener Bind(IPEndPoint endPoint, int backlog, PipeOptions input, TimeSpan deferAccept = default)
     {
-        var socket = SocketConnectionListener.Listen(endPoint, backlog);
+        var socket = SocketConnectionListener.Listen(endPoint, backlog, deferAccept);
         try
         {
             socket.Blocking = false;
