@@ -90,7 +90,7 @@ static void floor_close(struct floor_conn *c)
 static char floor_listener_tag;
 
 /* Seeds the random numbers, ignores SIGPIPE, keeps freed memory, listens on 127.0.0.1:port with TCP_NODELAY (inherited by the accepted
- * sockets: no setsockopt per connection, as FastIo), registers the listener edge-triggered with a new epoll instance
+ * sockets: no setsockopt per connection, as FastIo) and TCP_DEFER_ACCEPT, registers the listener edge-triggered with a new epoll instance
  * and prints "NAME 127.0.0.1:PORT ready". Exits on failure. */
 static int floor_listen(const char *name, int port, int *epfd)
 {
@@ -106,6 +106,10 @@ static int floor_listen(const char *name, int port, int *epfd)
     int one = 1;
     setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     setsockopt(listener, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    /* As FastIo's listeners (FastIoHostOptions.DeferAccept, 1 s): the kernel hands a connection over once its first
+     * bytes are there, so a connect wakes the server once for its accept and its request, not twice. */
+    int defer_seconds = 1;
+    setsockopt(listener, IPPROTO_TCP, TCP_DEFER_ACCEPT, &defer_seconds, sizeof defer_seconds);
     struct sockaddr_in address = {.sin_family = AF_INET, .sin_port = htons((unsigned short)port),
                                   .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     if (listener < 0 || bind(listener, (struct sockaddr *)&address, sizeof address) != 0 || listen(listener, 4096) != 0) {
