@@ -20,20 +20,9 @@
  * not part of the floor: how the kernel's share per ack changes when a server does more per request (a busier server
  * sleeps in epoll_wait less often per ack, and every sleep and wake-up is kernel time billed to it).
  */
-#define _GNU_SOURCE
-#include <errno.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <signal.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
+#include "floor-common.h"
+
 #include <strings.h>
-#include <sys/epoll.h>
-#include <sys/random.h>
-#include <sys/socket.h>
-#include <time.h>
-#include <unistd.h>
 
 enum {
     BUF = 16384,          /* receive buffer per connection: a request head that does not fit is refused (400) */
@@ -52,11 +41,9 @@ struct session {
 };
 
 struct conn {
-    int fd;
-    int closed;
+    struct floor_conn base; /* fd, closed: floor-common.h */
     int len;                   /* bytes in in[] not yet parsed */
     struct session *parked_on; /* the session whose packets this connection's GET waits for */
-    struct conn *next_dead;    /* freed after the current batch of events (another event may still name it) */
     int processing;            /* inside process(): requests behind an answered GET are parsed by that loop */
     int resuming;              /* in resume_list */
     int stalled;               /* its receive stopped on a full buffer (requests waiting behind a parked GET) */
@@ -66,32 +53,18 @@ struct conn {
 static int epfd;
 static struct session sessions[MAX_SESSIONS];
 static int session_count;
-static struct conn *dead;
-static unsigned long long rng;
 static char date_line[64]; /* "Date: ...\r\n", rebuilt when the second changes (time() is a vDSO call: no syscall) */
 static time_t date_second = -1;
 static long spin_ns; /* see the header: 0 for the floor itself */
-
-static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-static unsigned long long next_random(void)
-{
-    /* xorshift64*: sids need to be unguessable only as much as a benchmark needs; seeded from getrandom. */
-    rng ^= rng >> 12;
-    rng ^= rng << 25;
-    rng ^= rng >> 27;
-    return rng * 2685821657736338717ULL;
-}
 
 /* A sid whose first 3 characters are the session's index (64^3 > MAX_SESSIONS): the lookup is one array access
  * and one 20-byte compare, so the floor pays nothing for finding a session. */
 static void make_sid(char *out, int index)
 {
-    out[0] = b64[(index >> 12) & 63];
-    out[1] = b64[(index >> 6) & 63];
-    out[2] = b64[index & 63];
-    for (int i = 3; i < SID; i++)
-        out[i] = b64[next_random() & 63];
+    out[0] = floor_b64[(index >> 12) & 63];
+    out[1] = floor_b64[(index >> 6) & 63];
+    out[2] = floor_b64[index & 63];
+    random_chars(out + 3, SID - 3);
 }
 
 static struct session *find_session(const char *sid, int length)
@@ -100,27 +73,25 @@ static struct session *find_session(const char *sid, int length)
         return NULL;
     int index = 0;
     for (int i = 0; i < 3; i++) {
-        const char *at = strchr(b64, sid[i]);
+        const char *at = strchr(floor_b64, sid[i]);
         if (at == NULL || *at == 0)
             return NULL;
-        index = (index << 6) | (int)(at - b64);
+        index = (index << 6) | (int)(at - floor_b64);
     }
     if (index >= session_count || memcmp(sessions[index].sid, sid, SID) != 0)
         return NULL;
     return &sessions[index];
 }
 
-static void close_conn(struct conn *c)
+static void close_conn(struct floor_conn *conn)
 {
-    if (c->closed)
+    struct conn *c = (struct conn *)conn; /* base is its first member */
+    if (c->base.closed)
         return;
-    c->closed = 1;
     if (c->parked_on != NULL)
         c->parked_on->parked = NULL;
     c->parked_on = NULL;
-    close(c->fd); /* the last reference: the kernel drops the epoll registration (no EPOLL_CTL_DEL, as FastIo) */
-    c->next_dead = dead;
-    dead = c;
+    floor_close(&c->base);
 }
 
 static const char *date_header(void)
@@ -134,14 +105,6 @@ static const char *date_header(void)
     }
     return date_line;
 }
-
-static char *put(char *at, const char *text, size_t length)
-{
-    memcpy(at, text, length);
-    return at + length;
-}
-
-#define PUT(at, literal) put((at), (literal), sizeof(literal) - 1)
 
 /* One HTTP/1.1 response in one send. A send that does not take it all closes the connection: S6's responses are a
  * few hundred bytes, far below a socket buffer, so only a peer that stopped reading (or is gone) gets there. */
@@ -159,16 +122,16 @@ static void respond(struct conn *c, const char *status, const char *type, const 
     at = put(at, type, strlen(type));
     at = PUT(at, "\r\n\r\n");
     at = put(at, body, (size_t)length);
-    ssize_t sent = send(c->fd, out, (size_t)(at - out), MSG_NOSIGNAL);
+    ssize_t sent = send(c->base.fd, out, (size_t)(at - out), MSG_NOSIGNAL);
     if (sent != at - out)
-        close_conn(c);
+        close_conn(&c->base);
 }
 
 static void bad_request(struct conn *c)
 {
     static const char body[] = "{\"code\":3,\"message\":\"Bad request\"}";
     respond(c, "400 Bad Request", "application/json", body, (int)sizeof(body) - 1);
-    close_conn(c);
+    close_conn(&c->base);
 }
 
 static const char text_type[] = "text/plain; charset=UTF-8";
@@ -188,9 +151,9 @@ static void flush_session(struct session *s)
     get->parked_on = NULL;
     respond(get, "200 OK", text_type, s->queue, s->queued);
     s->queued = 0;
-    if (!get->closed && !get->processing && !get->resuming && (get->len > 0 || get->stalled)) {
+    if (!get->base.closed && !get->processing && !get->resuming && (get->len > 0 || get->stalled)) {
         if (resume_count == MAX_SESSIONS) {
-            close_conn(get); /* only a client pipelining behind GETs across many sessions gets here */
+            close_conn(&get->base); /* only a client pipelining behind GETs across many sessions gets here */
             return;
         }
         get->resuming = 1;
@@ -250,23 +213,6 @@ static int on_packet(struct session *s, const char *p, int n)
         return enqueue(s, ack, length);
     }
     return -1;
-}
-
-/* The value of query parameter `name` in [query, end), or NULL. */
-static const char *query_value(const char *query, const char *end, const char *name, int *length)
-{
-    size_t name_length = strlen(name);
-    const char *at = query;
-    while (at < end) {
-        const char *amp = memchr(at, '&', (size_t)(end - at));
-        const char *item_end = amp != NULL ? amp : end;
-        if ((size_t)(item_end - at) > name_length && memcmp(at, name, name_length) == 0 && at[name_length] == '=') {
-            *length = (int)(item_end - at - (int)name_length - 1);
-            return at + name_length + 1;
-        }
-        at = item_end + 1;
-    }
-    return NULL;
 }
 
 /* One complete request: method, target (the query after "/socket.io/?"), body. Returns -1 to refuse and close. */
@@ -334,11 +280,12 @@ static int on_request(struct conn *c, int is_post, const char *query, const char
 
 /* Parses and answers every complete request in c->in, except that requests behind a parked GET wait for its answer
  * (HTTP answers in order). Returns when the buffer holds no complete request, or the connection parks or closes. */
-static void process(struct conn *c)
+static void process(struct floor_conn *conn)
 {
+    struct conn *c = (struct conn *)conn;
     int offset = 0;
     c->processing = 1;
-    while (!c->closed && c->parked_on == NULL && offset < c->len) {
+    while (!c->base.closed && c->parked_on == NULL && offset < c->len) {
         char *start = c->in + offset;
         int available = c->len - offset;
         char *head_end = memmem(start, (size_t)available, "\r\n\r\n", 4);
@@ -396,118 +343,43 @@ static void process(struct conn *c)
         }
         offset += head_length + (int)body_length;
     }
-    if (!c->closed && offset > 0) {
+    if (!c->base.closed && offset > 0) {
         memmove(c->in, c->in + offset, (size_t)(c->len - offset));
         c->len -= offset;
     }
     c->processing = 0;
 }
 
-/* Readiness of a connection: receive until drained (a receive shorter than the room means drained, as in FastIo's
- * engine: one recv per message), parse, answer. A FIN seen by epoll (EPOLLRDHUP) raises no later edge, so then
- * receive until recv reports it. */
+/* Readiness of a connection (floor_receive). Full of requests waiting behind a parked GET, it stops reading: the
+ * GET's answer resumes the receive (main loop). */
 static void on_readable(struct conn *c, unsigned events)
 {
-    int peer_closing = (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0;
-    while (!c->closed) {
-        int room = BUF - c->len;
-        if (room == 0) {
-            /* Full of requests waiting behind a parked GET: stop reading. The kernel keeps the rest, and raises no
-             * new edge for bytes it already has, so the GET's answer resumes the receive (main loop). */
-            c->stalled = 1;
-            return;
-        }
-        ssize_t n = recv(c->fd, c->in + c->len, (size_t)room, 0);
-        if (n > 0) {
-            c->len += (int)n;
-            process(c);
-            if (n < room && !peer_closing)
-                return;
-        } else if (n == 0) {
-            close_conn(c);
-        } else if (errno == EAGAIN) {
-            return;
-        } else if (errno != EINTR) {
-            close_conn(c);
-        }
-    }
+    if (floor_receive(&c->base, c->in, &c->len, BUF, events, process, close_conn))
+        c->stalled = 1;
 }
 
-static void accept_all(int listener)
+static void on_event(struct floor_conn *conn, unsigned events)
 {
-    while (1) {
-        int fd = accept4(listener, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-        if (fd < 0)
-            return; /* EAGAIN (drained; edge-triggered) or a transient failure (EMFILE...): wait for the next edge */
-        struct conn *c = calloc(1, sizeof *c);
-        if (c == NULL) {
-            close(fd);
-            continue;
-        }
-        c->fd = fd;
-        struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP | EPOLLET, .data.ptr = c};
-        if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
-            close(fd);
-            free(c);
+    on_readable((struct conn *)conn, events);
+    /* GETs answered during this event whose connections hold further requests (pipelined behind them). */
+    for (int r = 0; r < resume_count; r++) { /* the list may grow while this loop runs */
+        struct conn *other = resume_list[r];
+        other->resuming = 0;
+        if (!other->base.closed) {
+            process(&other->base);
+            if (!other->base.closed && other->parked_on == NULL && other->stalled) {
+                other->stalled = 0;
+                on_readable(other, 0); /* a full buffer stopped its receive: read what the kernel kept */
+            }
         }
     }
+    resume_count = 0;
 }
 
 int main(int argc, char **argv)
 {
     int port = argc > 1 ? atoi(argv[1]) : 3300;
     spin_ns = argc > 2 ? atol(argv[2]) : 0;
-    if (getrandom(&rng, sizeof rng, 0) != sizeof rng || rng == 0)
-        rng = (unsigned long long)time(NULL) | 1;
-    signal(SIGPIPE, SIG_IGN);
-
-    int listener = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    int one = 1;
-    setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    setsockopt(listener, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one); /* inherited by accepted sockets */
-    struct sockaddr_in address = {.sin_family = AF_INET, .sin_port = htons((unsigned short)port),
-                                  .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    if (listener < 0 || bind(listener, (struct sockaddr *)&address, sizeof address) != 0 || listen(listener, 4096) != 0) {
-        perror("listen");
-        return 1;
-    }
-    epfd = epoll_create1(EPOLL_CLOEXEC);
-    static char listener_tag; /* data.ptr of the listener's registration: told apart by address */
-    struct epoll_event ev = {.events = EPOLLIN | EPOLLET, .data.ptr = &listener_tag};
-    epoll_ctl(epfd, EPOLL_CTL_ADD, listener, &ev);
-    printf("polling-floor 127.0.0.1:%d ready\n", port);
-    fflush(stdout);
-
-    struct epoll_event events[256];
-    while (1) {
-        int count = epoll_wait(epfd, events, 256, -1);
-        for (int i = 0; i < count; i++) {
-            if (events[i].data.ptr == &listener_tag) {
-                accept_all(listener);
-                continue;
-            }
-            struct conn *c = events[i].data.ptr;
-            if (c->closed)
-                continue;
-            on_readable(c, events[i].events);
-            /* GETs answered during this event whose connections hold further requests (pipelined behind them). */
-            for (int r = 0; r < resume_count; r++) { /* the list may grow while this loop runs */
-                struct conn *other = resume_list[r];
-                other->resuming = 0;
-                if (!other->closed) {
-                    process(other);
-                    if (!other->closed && other->parked_on == NULL && other->stalled) {
-                        other->stalled = 0;
-                        on_readable(other, 0); /* a full buffer stopped its receive: read what the kernel kept */
-                    }
-                }
-            }
-            resume_count = 0;
-        }
-        while (dead != NULL) {
-            struct conn *next = dead->next_dead;
-            free(dead);
-            dead = next;
-        }
-    }
+    int listener = floor_listen("polling-floor", port, &epfd);
+    floor_serve(epfd, listener, sizeof(struct conn), on_event);
 }
