@@ -1,16 +1,24 @@
 # The common part of the floors' runners (run-polling-floor.sh, run-ws-connect-floor.sh), sourced by them after they
 # set:
 #   floor         the floor's name: bench/floors/$floor.c, built with gcc -O2
-#   workload      FastIo.LoadGen's `drive --workload` (poll, ws)
+#   workload      FastIo.LoadGen's `drive --workload` (poll, ws, echo)
 #   unit          what one operation is, for the table ("ack", "connect")
 #   scenario      the table's title ("S6 workload", ...)
 #   runs count warmup port spin   defaults, changed by the options
-#   ready_status  the HTTP status of ready_url (with ready_headers) once a server answers
+#   ready_status  the HTTP status of ready_url (with ready_headers) once a server answers (the WebSocket floors:
+#                 ready_when_websocket_upgrades, after sourcing this file)
 # then call `floor_main "$@"`. For each of R runs, in turn C floor / FastIo / Node (and the floor with busy work when
 # --spin is given and the floor takes it): a fresh server pinned to core 0, a warm-up drive (the JIT's tier-up,
 # .NET's and Node's), then a drive of N operations on core 1 that reads the server's utime and stime from /proc.
 # Prints each run, then a markdown table of medians with the ratios. Needs gcc, taskset, curl, dotnet, node (and npm
 # once, for bench/node-baseline). Not part of CI (gcc may be missing).
+
+# For the WebSocket floors: a server is ready once it answers an upgrade request with its 101.
+ready_when_websocket_upgrades() {
+  ready_status=101
+  ready_url="http://127.0.0.1:PORT/socket.io/?EIO=4&transport=websocket"
+  ready_headers=(--http1.1 -H 'Connection: Upgrade' -H 'Upgrade: websocket' -H 'Sec-WebSocket-Version: 13' -H 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==')
+}
 
 floor_options() {
   while [ $# -gt 0 ]; do
@@ -93,6 +101,10 @@ table() { # table A B C "A name" "B name" "C name": the rows for three server ki
   row "… user per $unit (µs)" %.2f "$(user_of "${total[$1]}" "${kernel[$1]}")" "$(user_of "${total[$2]}" "${kernel[$2]}")" "$(user_of "${total[$3]}" "${kernel[$3]}")"
   row "server context switches per $unit" %.3f "${switched[$1]}" "${switched[$2]}" "${switched[$3]}"
   row "${unit}s/s (set by the generator, not a server figure)" %.0f "${rate[$1]}" "${rate[$2]}" "${rate[$3]}"
+  if [ -n "${p50[$1]:-}" ]; then
+    row "latency p50 (µs)" %.1f "${p50[$1]}" "${p50[$2]}" "${p50[$3]}"
+    row "latency p99 (µs)" %.1f "${p99[$1]}" "${p99[$2]}" "${p99[$3]}"
+  fi
 }
 
 floor_main() {
@@ -110,9 +122,9 @@ floor_main() {
 
   local kinds=(floor fastio node)
   if [ "$spin" -gt 0 ]; then kinds+=(spin); fi
-  declare -gA total kernel rate switched
+  declare -gA total kernel rate switched p50 p99
   echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
-  local run i kind p before line cs
+  local run i kind p before output line cs
   for run in $(seq 1 "$runs"); do
     for i in "${!kinds[@]}"; do
       kind=${kinds[$i]}
@@ -121,7 +133,8 @@ floor_main() {
       # The warm-up: the measured phase must not include the JIT's tier-up (bench/RESULTS.md, "warm S2").
       drive --port "$p" --count "$warmup" >/dev/null
       before=$(switches)
-      line=$(drive --port "$p" --count "$count" --pid "$server_pid")
+      output=$(drive --port "$p" --count "$count" --pid "$server_pid")
+      line=$(tail -n 1 <<<"$output")
       cs=$(awk -v a="$before" -v b="$(switches)" -v n="$count" 'BEGIN { printf "%.3f", (b - a) / n }')
       stop
       echo "run $run $kind: $line, $cs context switches per op"
@@ -130,6 +143,12 @@ floor_main() {
       kernel[$kind]+="$(sed -E 's/.*kernel ([0-9.]+) .*/\1/' <<<"$line") "
       rate[$kind]+="$(sed -E 's/.*\(([0-9]+)\/s\).*/\1/' <<<"$line") "
       switched[$kind]+="$cs "
+      # The echo workload also prints "echo latency: p50 X µs, p90 Y µs, p99 Z µs, ..." before its CPU line.
+      if grep -q '^echo latency:' <<<"$output"; then
+        echo "  $(head -n 1 <<<"$output")"
+        p50[$kind]+="$(head -n 1 <<<"$output" | sed -E 's/.*p50 ([0-9.]+) .*/\1/') "
+        p99[$kind]+="$(head -n 1 <<<"$output" | sed -E 's/.* p99 ([0-9.]+) .*/\1/') "
+      fi
     done
   done
   echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -16,8 +16,6 @@ count=24000 # ~1 s of FastIo's CPU: /proc counts in 10 ms ticks
 warmup=6000 # Node's JIT needs ~4 000 connects (bench/RESULTS.md, "warm S2")
 port=3800   # three ports from here
 spin=0      # the WebSocket floor takes no busy work
-ready_status=101
-ready_url="http://127.0.0.1:PORT/socket.io/?EIO=4&transport=websocket"
-ready_headers=(--http1.1 -H 'Connection: Upgrade' -H 'Upgrade: websocket' -H 'Sec-WebSocket-Version: 13' -H 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==')
 source bench/floors/floor-runner.sh
+ready_when_websocket_upgrades
 floor_main "$@"

@@ -3,7 +3,9 @@
  * measure how much server CPU per WebSocket connect is left once all the server's own work is as small as it can be:
  * what remains is the kernel's (accept, the registration, the system calls, the loopback TCP work billed to the
  * server's core, the connection's setup). A measuring instrument, not a product: HTTP/1.1 upgrade, WebSocket (RFC
- * 6455) and Engine.IO v4 + Socket.IO v5 just far enough for a connect of the main namespace.
+ * 6455) and Engine.IO v4 + Socket.IO v5 just far enough for a connect of the main namespace, and for S3's
+ * `echo(data, ack)` (`drive --workload echo`): `42<id>["echo",<data>]` is acknowledged with `43<id>[<data>]`, the
+ * answers to all the events of one receive in one send, as FastIo's flush per drain does.
  *
  * Same system calls per connect as FastIo's epoll engine (src/Transports/Hosting/Epoll): one thread, one epoll
  * instance, edge-triggered; accept4 with SOCK_NONBLOCK until EAGAIN, one EPOLL_CTL_ADD per connection; TCP_NODELAY
@@ -36,7 +38,9 @@ struct conn {
     int upgraded;           /* WebSocket frames from here on */
     int connected;          /* the Socket.IO CONNECT was answered */
     int len;                /* bytes in in[] not yet parsed */
+    int out_len;            /* echo answers in out[] waiting for the end of this receive's frames */
     unsigned char in[BUF];
+    unsigned char out[BUF];
 };
 
 static int epfd;
@@ -252,9 +256,38 @@ static int on_upgrade(struct conn *c, const char *head, int head_length)
     return 0;
 }
 
-/* One text frame's payload, an Engine.IO packet: the Socket.IO CONNECT of the main namespace, or a ping/pong. */
+/* An event `42<id>["echo",<data>]` of a connected socket: its ack `43<id>[<data>]` appended to out[] as one text
+ * frame. Returns -1 for any other event or when out[] is full. */
+static int on_echo(struct conn *c, const unsigned char *p, int n)
+{
+    static const char name[] = "[\"echo\",";
+    int digits = 0;
+    while (2 + digits < n && p[2 + digits] >= '0' && p[2 + digits] <= '9')
+        digits++;
+    int args = 2 + digits + (int)sizeof name - 1; /* where <data> starts */
+    if (digits == 0 || digits > 9 || args >= n || p[n - 1] != ']' || memcmp(p + 2 + digits, name, sizeof name - 1) != 0)
+        return -1;
+    int payload = 2 + digits + 1 + (n - args); /* "43" <id> "[" <data> "]" */
+    if (payload > 125 || c->out_len + 2 + payload > BUF)
+        return -1; /* S3's answers fit a 7-bit length */
+    unsigned char *at = c->out + c->out_len;
+    at[0] = 0x81;
+    at[1] = (unsigned char)payload;
+    at[2] = '4';
+    at[3] = '3';
+    memcpy(at + 4, p + 2, (size_t)digits);
+    at[4 + digits] = '[';
+    memcpy(at + 5 + digits, p + args, (size_t)(n - args)); /* <data> and the closing bracket */
+    c->out_len += 2 + payload;
+    return 0;
+}
+
+/* One text frame's payload, an Engine.IO packet: the Socket.IO CONNECT of the main namespace, S3's echo, or a
+ * ping/pong. */
 static int on_packet(struct conn *c, const unsigned char *p, int n)
 {
+    if (c->connected && n > 2 && p[0] == '4' && p[1] == '2')
+        return on_echo(c, p, n);
     if (n == 1 && p[0] == '3')
         return 0; /* pong: the floor sends no pings within a run */
     if (n == 1 && p[0] == '2') {
@@ -361,6 +394,9 @@ static void process(struct floor_conn *conn)
     memmove(c->in, c->in + offset, (size_t)(c->len - offset));
     c->len -= offset;
     int used = on_frames(c);
+    if (c->out_len > 0 && !c->base.closed)
+        send_all(c, (const char *)c->out, (size_t)c->out_len); /* one send for this receive's echoes */
+    c->out_len = 0;
     if (used < 0) {
         protocol_error(c);
         return;
