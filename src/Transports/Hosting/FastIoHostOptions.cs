@@ -99,7 +99,20 @@ public sealed class FastIoHostOptions
     /// client of this server speaks first (HTTP), so only a silent one waits, this long, before the host sees it.
     /// Zero turns it off. Default: 1 second.
     /// </summary>
-    public TimeSpan DeferAccept { get; set; } = TimeSpan.FromSeconds(1);
+    /// <exception cref="ArgumentOutOfRangeException">Negative (including <see cref="Timeout.InfiniteTimeSpan"/>), or more than 30 s
+    /// (a silent client holds a slot of the kernel's SYN queue that long).</exception>
+    public TimeSpan DeferAccept
+    {
+        get => _deferAccept;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, TimeSpan.Zero);
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(value, TimeSpan.FromSeconds(30));
+            _deferAccept = value;
+        }
+    }
+
+    private TimeSpan _deferAccept = TimeSpan.FromSeconds(1);
 
     /// <summary>Whether the listeners use the epoll engine (<see cref="SocketEngine"/>).</summary>
     /// <exception cref="PlatformNotSupportedException"><see cref="Hosting.SocketEngine.Epoll"/> was asked for where it cannot run.</exception>

@@ -54,7 +54,14 @@ internal sealed class SocketConnectionListener : IConnectionListener
             {
                 // Whole seconds, rounded up (the kernel rounds up again, to its SYN-ACK retransmission schedule).
                 var seconds = (int)Math.Min(int.MaxValue, Math.Ceiling(deferAccept.TotalSeconds));
-                socket.SetRawSocketOption(IpProtoTcp, TcpDeferAccept, MemoryMarshal.AsBytes(new ReadOnlySpan<int>(in seconds)));
+                try
+                {
+                    socket.SetRawSocketOption(IpProtoTcp, TcpDeferAccept, MemoryMarshal.AsBytes(new ReadOnlySpan<int>(in seconds)));
+                }
+                catch (SocketException)
+                {
+                    // An optimisation only: a Linux-like kernel without it (emulation layers, sandboxes) still serves.
+                }
             }
 
             socket.Bind(endPoint);

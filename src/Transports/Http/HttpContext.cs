@@ -156,11 +156,19 @@ internal sealed class HttpContext
             _onAbort = null;
         }
 
-        // Outside the lock: callbacks registered by the application run synchronously here.
-        source?.Cancel();
-        if (onAbort is { } abort)
+        // Outside the lock: callbacks registered by the application run synchronously here. The transport's own
+        // callback runs even when one of those throws (Cancel runs them all, then throws), as it did when it was one
+        // of the source's registrations.
+        try
         {
-            abort.Callback(abort.Argument1, abort.Argument2);
+            source?.Cancel();
+        }
+        finally
+        {
+            if (onAbort is { } abort)
+            {
+                abort.Callback(abort.Argument1, abort.Argument2);
+            }
         }
     }
 

@@ -80,6 +80,28 @@ public sealed class EpollEngineTests
         await server.CloseAsync();
     }
 
+    // A client that never speaks is still accepted once the deferral is over (the kernel's next SYN-ACK retransmission
+    // brings the client's ACK), so a silent peer is not lost, only seen ~1 s later; a kernel that dropped it instead
+    // would turn the option into a way to lose connections.
+    [Test]
+    public async Task With_deferred_accepts_a_silent_client_is_still_accepted_after_the_deferral()
+    {
+        await using var listener = EpollConnectionListener.Bind(new IPEndPoint(IPAddress.Loopback, 0), 16, s_input, TimeSpan.FromSeconds(1));
+        using var silent = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await silent.ConnectAsync(listener.EndPoint);
+
+        var server = (await listener.AcceptAsync(CancellationToken.None).AsTask().WaitAsync(TimeSpan.FromSeconds(15)))!;
+        Assert.That(((IPEndPoint)server.RemoteEndPoint!).Port, Is.EqualTo(((IPEndPoint)silent.LocalEndPoint!).Port));
+        await server.Transport.Input.CompleteAsync();
+        await server.Transport.Output.CompleteAsync();
+        await server.CloseAsync();
+    }
+
+    [TestCase(-1)]
+    [TestCase(31)]
+    public void DeferAccept_outside_0_to_30_seconds_is_refused(int seconds) =>
+        Assert.Throws<ArgumentOutOfRangeException>(() => new FastIoHostOptions { DeferAccept = TimeSpan.FromSeconds(seconds) });
+
     // The peer's end (FIN or reset) completes the waiting read on the loop's thread, as every receive's bytes do, so a
     // closed connection's last steps (the end of its request loop or WebSocket, the session's close, the socket's
     // close) need no thread-pool work item: S2's polling→upgrade connect woke a pool worker ~0.55 times per connect

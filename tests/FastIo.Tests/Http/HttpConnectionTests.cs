@@ -271,6 +271,32 @@ public sealed class HttpConnectionTests
         await connection.WaitClosedAsync();
     }
 
+    // An application callback on RequestAborted that throws must not keep the transport's own abort callback
+    // (the long-polling GET's AbortPoll) from running, as it did not when both were registrations of the same source.
+    [Test]
+    public async Task AbortCallbackRunsEvenWhenARequestAbortedCallbackThrows()
+    {
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var aborted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var app = new TestApplication
+        {
+            Handler = async context =>
+            {
+                using var throwing = context.RequestAborted.Register(() => throw new InvalidOperationException("application callback"));
+                context.SetAbortCallback((_, _) => aborted.TrySetResult(), context, context);
+                entered.TrySetResult();
+                await aborted.Task.WaitAsync(TestConnection.Timeout);
+            },
+        };
+        await using var connection = TestConnection.Start(app);
+        await connection.SendAsync("GET /poll HTTP/1.1\r\nHost: x\r\n\r\n");
+        await entered.Task.WaitAsync(TestConnection.Timeout);
+
+        await connection.CompleteOutputAsync();
+        await aborted.Task.WaitAsync(TestConnection.Timeout); // times out before the fix
+        await connection.WaitClosedAsync();
+    }
+
     [Test]
     public async Task ClearedAbortCallbackDoesNotRunAndAnAbortedRequestRefusesOne()
     {
