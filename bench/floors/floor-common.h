@@ -67,6 +67,18 @@ static const char *query_value(const char *query, const char *end, const char *n
     return NULL;
 }
 
+/* Whether [query, end) asks for Engine.IO v4 over `transport` (EIO=4&transport=...), the only requests the floors
+ * answer. */
+static int is_eio4(const char *query, const char *end, const char *transport)
+{
+    int length;
+    const char *eio = query_value(query, end, "EIO", &length);
+    if (eio == NULL || length != 1 || eio[0] != '4')
+        return 0;
+    const char *value = query_value(query, end, "transport", &length);
+    return value != NULL && (size_t)length == strlen(transport) && memcmp(value, transport, (size_t)length) == 0;
+}
+
 /* The part of a connection the common code handles: each floor's struct conn begins with it (member base). */
 struct floor_conn {
     int fd;

@@ -229,12 +229,7 @@ static int on_request(struct conn *c, int is_post, const char *query, const char
 {
     if (spin_ns > 0)
         spin();
-    int length;
-    const char *eio = query_value(query, query_end, "EIO", &length);
-    if (eio == NULL || length != 1 || eio[0] != '4')
-        return -1;
-    const char *transport = query_value(query, query_end, "transport", &length);
-    if (transport == NULL || length != 7 || memcmp(transport, "polling", 7) != 0)
+    if (!is_eio4(query, query_end, "polling"))
         return -1;
     int sid_length;
     const char *sid = query_value(query, query_end, "sid", &sid_length);

@@ -190,13 +190,9 @@ static int on_upgrade(struct conn *c, const char *head, int head_length)
     const char *query = head + sizeof(prefix) - 1, *query_end = line_end - 9;
     if (memchr(query, ' ', (size_t)(query_end - query)) != NULL)
         return -1;
+    if (!is_eio4(query, query_end, "websocket"))
+        return -1;
     int length;
-    const char *eio = query_value(query, query_end, "EIO", &length);
-    if (eio == NULL || length != 1 || eio[0] != '4')
-        return -1;
-    const char *transport = query_value(query, query_end, "transport", &length);
-    if (transport == NULL || length != 9 || memcmp(transport, "websocket", 9) != 0)
-        return -1;
     if (query_value(query, query_end, "sid", &length) != NULL)
         return -1; /* an upgrade of a polling session: the floor has none */
 
