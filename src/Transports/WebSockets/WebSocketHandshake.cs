@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text;
 
 namespace FastIo.Transports.WebSockets;
@@ -15,7 +14,6 @@ internal static class WebSocketHandshake
     /// <summary>Sec-WebSocket-Key is base64 of 16 random bytes (§4.1 item 7), i.e. 24 characters.</summary>
     private const int KeyByteLength = 16;
     private const int KeyEncodedLength = 24;
-    private const int Sha1HashLength = 20;
 
     /// <summary>
     /// Validates the upgrade request headers (null = header absent) and computes Sec-WebSocket-Accept.
@@ -88,10 +86,8 @@ internal static class WebSocketHandshake
         Span<byte> input = stackalloc byte[KeyEncodedLength + KeyGuid.Length];
         int written = Encoding.ASCII.GetBytes(key, input);
         written += Encoding.ASCII.GetBytes(KeyGuid, input[written..]);
-        Span<byte> hash = stackalloc byte[Sha1HashLength];
-#pragma warning disable CA5350 // SHA-1 is mandated by RFC 6455 §4.2.2; it is a framing check, not a security primitive.
-        SHA1.HashData(input[..written], hash);
-#pragma warning restore CA5350
+        Span<byte> hash = stackalloc byte[Sha1.HashLength];
+        Sha1.HashData(input[..written], hash);
         return Convert.ToBase64String(hash);
     }
 
