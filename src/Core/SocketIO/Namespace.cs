@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Collections.Immutable;
 using System.Text.Json;
 using FastIo.SocketIO.Adapters;
 using FastIo.SocketIO.Protocol;
@@ -13,8 +14,9 @@ namespace FastIo.SocketIO;
 public partial class Namespace
 {
     private readonly ConcurrentDictionary<string, Socket> _sockets = new(StringComparer.Ordinal);
-    private readonly List<Func<Socket, CancellationToken, ValueTask>> _middlewares = new();
-    private readonly List<Action<Socket>> _connectionHandlers = new();
+    // Copy-on-write: read by every connect without a lock or a copy, replaced on (rare) registration.
+    private Func<Socket, CancellationToken, ValueTask>[] _middlewares = [];
+    private Action<Socket>[] _connectionHandlers = [];
     private readonly List<Action<ServerSideMessage>> _serverSideHandlers = new();
     private long _ackIds;
 
@@ -49,10 +51,7 @@ public partial class Namespace
     public Namespace Use(Func<Socket, CancellationToken, ValueTask> middleware)
     {
         ArgumentNullException.ThrowIfNull(middleware);
-        lock (_middlewares)
-        {
-            _middlewares.Add(middleware);
-        }
+        ImmutableInterlocked.Update(ref _middlewares, static (middlewares, added) => [.. middlewares, added], middleware);
 
         return this;
     }
@@ -61,10 +60,7 @@ public partial class Namespace
     public Namespace OnConnection(Action<Socket> handler)
     {
         ArgumentNullException.ThrowIfNull(handler);
-        lock (_connectionHandlers)
-        {
-            _connectionHandlers.Add(handler);
-        }
+        ImmutableInterlocked.Update(ref _connectionHandlers, static (handlers, added) => [.. handlers, added], handler);
 
         return this;
     }
@@ -171,11 +167,13 @@ public partial class Namespace
     {
         var socket = await CreateSocketAsync(client, auth).ConfigureAwait(false);
         var skip = socket.Recovered && Server.Options.ConnectionStateRecovery?.SkipMiddlewares == true;
-        if (!skip)
+        var inherited = Parent?.Middlewares ?? [];
+        var middlewares = System.Threading.Volatile.Read(ref _middlewares);
+        if (!skip && (inherited.Length > 0 || middlewares.Length > 0))
         {
             try
             {
-                await RunMiddlewaresAsync(socket).ConfigureAwait(false);
+                await RunMiddlewaresAsync(socket, inherited, middlewares).ConfigureAwait(false);
             }
             catch (Exception e)
             {
@@ -203,12 +201,13 @@ public partial class Namespace
 
         // Missed packets go before anything the handlers send, so that offsets only move forward on the client.
         socket.FlushMissedPackets();
-        var handlers = new List<Action<Socket>>(Parent?.ConnectionHandlers ?? Array.Empty<Action<Socket>>());
-        lock (_connectionHandlers)
-        {
-            handlers.AddRange(_connectionHandlers);
-        }
+        RunConnectionHandlers(socket, Parent?.ConnectionHandlers ?? []);
+        RunConnectionHandlers(socket, System.Threading.Volatile.Read(ref _connectionHandlers));
+    }
 
+    /// <summary>Runs one snapshot of connection handlers; a throwing handler is logged and does not stop the others.</summary>
+    private void RunConnectionHandlers(Socket socket, Action<Socket>[] handlers)
+    {
         foreach (var handler in handlers)
         {
             try
@@ -260,7 +259,8 @@ public partial class Namespace
         }
     }
 
-    private async Task<Socket> CreateSocketAsync(SocketIOClient client, JsonElement auth)
+    // A ValueTask: without connection state recovery it completes at once, and a Task<Socket> would be garbage per connect.
+    private async ValueTask<Socket> CreateSocketAsync(SocketIOClient client, JsonElement auth)
     {
         if (Server.Options.ConnectionStateRecovery is not null && auth.ValueKind == JsonValueKind.Object &&
             auth.TryGetProperty("pid", out var pid) && pid.ValueKind == JsonValueKind.String &&
@@ -285,15 +285,10 @@ public partial class Namespace
         return new Socket(this, client, auth, null);
     }
 
-    private async Task RunMiddlewaresAsync(Socket socket)
+    /// <summary>The parent's middleware, then this namespace's, in registration order (snapshots taken by the caller).</summary>
+    private static async Task RunMiddlewaresAsync(
+        Socket socket, Func<Socket, CancellationToken, ValueTask>[] inherited, Func<Socket, CancellationToken, ValueTask>[] middlewares)
     {
-        Func<Socket, CancellationToken, ValueTask>[] middlewares;
-        lock (_middlewares)
-        {
-            middlewares = _middlewares.ToArray();
-        }
-
-        var inherited = Parent?.Middlewares ?? Array.Empty<Func<Socket, CancellationToken, ValueTask>>();
         foreach (var middleware in inherited)
         {
             await middleware(socket, CancellationToken.None).ConfigureAwait(false);

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Collections.Immutable;
 using System.Text.Json;
 
 namespace FastIo.SocketIO;
@@ -11,8 +12,9 @@ namespace FastIo.SocketIO;
 public sealed class ParentNamespace
 {
     private readonly Func<string, JsonElement, bool> _matches;
-    private readonly List<Func<Socket, CancellationToken, ValueTask>> _middlewares = new();
-    private readonly List<Action<Socket>> _connectionHandlers = new();
+    // Copy-on-write: read by every connect of every child without a lock or a copy, replaced on (rare) registration.
+    private Func<Socket, CancellationToken, ValueTask>[] _middlewares = [];
+    private Action<Socket>[] _connectionHandlers = [];
     private readonly ConcurrentDictionary<string, Namespace> _children = new(StringComparer.Ordinal);
 
     internal ParentNamespace(Func<string, JsonElement, bool> matches) => _matches = matches;
@@ -20,35 +22,17 @@ public sealed class ParentNamespace
     /// <summary>The namespaces created so far.</summary>
     public IReadOnlyCollection<Namespace> Children => (IReadOnlyCollection<Namespace>)_children.Values;
 
-    internal Func<Socket, CancellationToken, ValueTask>[] Middlewares
-    {
-        get
-        {
-            lock (_middlewares)
-            {
-                return _middlewares.ToArray();
-            }
-        }
-    }
+    /// <summary>The middleware so far; a snapshot that registration never changes (do not modify it).</summary>
+    internal Func<Socket, CancellationToken, ValueTask>[] Middlewares => Volatile.Read(ref _middlewares);
 
-    internal Action<Socket>[] ConnectionHandlers
-    {
-        get
-        {
-            lock (_connectionHandlers)
-            {
-                return _connectionHandlers.ToArray();
-            }
-        }
-    }
+    /// <summary>The connection handlers so far; a snapshot that registration never changes (do not modify it).</summary>
+    internal Action<Socket>[] ConnectionHandlers => Volatile.Read(ref _connectionHandlers);
 
     /// <summary>Adds middleware that runs for sockets of every child, before the child's own.</summary>
     public ParentNamespace Use(Func<Socket, CancellationToken, ValueTask> middleware)
     {
-        lock (_middlewares)
-        {
-            _middlewares.Add(middleware);
-        }
+        ArgumentNullException.ThrowIfNull(middleware);
+        ImmutableInterlocked.Update(ref _middlewares, static (middlewares, added) => [.. middlewares, added], middleware);
 
         return this;
     }
@@ -56,10 +40,8 @@ public sealed class ParentNamespace
     /// <summary>Registers a connection handler for every child.</summary>
     public ParentNamespace OnConnection(Action<Socket> handler)
     {
-        lock (_connectionHandlers)
-        {
-            _connectionHandlers.Add(handler);
-        }
+        ArgumentNullException.ThrowIfNull(handler);
+        ImmutableInterlocked.Update(ref _connectionHandlers, static (handlers, added) => [.. handlers, added], handler);
 
         return this;
     }

@@ -21,9 +21,10 @@ internal sealed partial class SocketIOClient
     // The state below is guarded by this object's own monitor rather than a Lock object of its own: the client is
     // internal and nothing else locks it, and a connection lives for hours mostly idle (40 B per idle connection, S1).
     private SocketsByNamespace _sockets; // under lock (this)
-    // Namespaces with a connect in progress; created for a connect and dropped when none is left, since a connected
-    // client (hours, idle) would otherwise keep an empty set and its buckets.
-    private HashSet<string>? _connecting;
+    // Namespaces with a connect in progress (under lock (this)): nearly always one, kept in a field; a set only while
+    // a client connects to several at once. Nothing is kept once none is left: a connected client lives for hours.
+    private string? _connectingOne;
+    private HashSet<string>? _connectingMore;
     // Dropped once cancelled: a connected client lives for hours and needs no connect timeout any more.
     private ConnectTimer? _connectTimer;
     private bool _closed;
@@ -88,7 +89,18 @@ internal sealed partial class SocketIOClient
     {
         lock (this)
         {
-            (_connecting ??= new HashSet<string>(StringComparer.Ordinal)).Add(name);
+            if (IsConnectingLocked(name))
+            {
+                // Already marked (a set's Add): one mark per namespace, ended by whichever connect finishes first.
+            }
+            else if (_connectingOne is null)
+            {
+                _connectingOne = name;
+            }
+            else
+            {
+                (_connectingMore ??= new HashSet<string>(StringComparer.Ordinal)).Add(name);
+            }
         }
 
         var nsp = _server.FindNamespace(name, auth);
@@ -321,17 +333,24 @@ internal sealed partial class SocketIOClient
     {
         lock (this)
         {
-            return _connecting is { } connecting && connecting.Contains(name);
+            return IsConnectingLocked(name);
         }
     }
+
+    private bool IsConnectingLocked(string name) =>
+        string.Equals(_connectingOne, name, StringComparison.Ordinal) || (_connectingMore?.Contains(name) ?? false);
 
     private void EndConnecting(string name)
     {
         lock (this)
         {
-            if (_connecting is { } connecting && connecting.Remove(name) && connecting.Count == 0)
+            if (string.Equals(_connectingOne, name, StringComparison.Ordinal))
             {
-                _connecting = null;
+                _connectingOne = null;
+            }
+            else if (_connectingMore is { } more && more.Remove(name) && more.Count == 0)
+            {
+                _connectingMore = null;
             }
         }
     }

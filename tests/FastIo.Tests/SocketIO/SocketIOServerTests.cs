@@ -479,6 +479,45 @@ public class SocketIOServerTests
     }
 
     [Test]
+    public void ConnectsToSeveralNamespacesAtOnceEachFinish()
+    {
+        using var h = new SocketIOHarness();
+        var gate = new TaskCompletionSource();
+        string[] names = ["/a", "/b", "/c"];
+        foreach (var name in names)
+        {
+            h.Io.Of(name).Use(async (_, _) => await gate.Task);
+        }
+
+        var client = h.Connect();
+        foreach (var name in names)
+        {
+            client.Send($"0{name},");
+        }
+
+        gate.SetResult();
+        Assert.That(() => names.All(n => h.Io.Of(n).Sockets.Count == 1), Is.True.After(2000, 10));
+        Assert.That(client.Session.State, Is.EqualTo(EngineSessionState.Open));
+    }
+
+    [TestCase("/a")]
+    [TestCase("/b")]
+    public void ASecondConnectToAnyOfSeveralPendingNamespacesClosesTheConnection(string repeated)
+    {
+        using var h = new SocketIOHarness();
+        var gate = new TaskCompletionSource();
+        h.Io.Of("/a").Use(async (_, _) => await gate.Task);
+        h.Io.Of("/b").Use(async (_, _) => await gate.Task);
+        var client = h.Connect();
+        client.Send("0/a,");
+        client.Send("0/b,");
+        Assert.That(client.Session.State, Is.EqualTo(EngineSessionState.Open));
+        client.Send($"0{repeated},");
+        Assert.That(client.Session.State, Is.Not.EqualTo(EngineSessionState.Open));
+        gate.SetResult();
+    }
+
+    [Test]
     public void RefusedConnectionsLeaveNoDynamicNamespaceBehind()
     {
         using var h = new SocketIOHarness(o => o.CleanupEmptyChildNamespaces = true);

@@ -62,7 +62,9 @@ public partial class Adapter
     /// <summary>Adds socket <paramref name="sid"/> to <paramref name="rooms"/>.</summary>
     public virtual void AddAll(string sid, IEnumerable<string> rooms)
     {
-        // (room, created) in order, so that events follow socket.io's order: create-room then join-room, per room.
+        // (room, created) in order, so that events follow socket.io's order: create-room then join-room, per room;
+        // collected only when someone listens (a socket's first join is once per connect).
+        var notify = RoomCreated is not null || RoomJoined is not null;
         List<(string Room, bool Created)>? joined = null;
         lock (SyncRoot)
         {
@@ -118,7 +120,10 @@ public partial class Adapter
                     members.Add(sid);
                 }
 
-                (joined ??= new()).Add((room, created));
+                if (notify)
+                {
+                    (joined ??= new()).Add((room, created));
+                }
             }
 
             if (!known)
@@ -195,7 +200,9 @@ public partial class Adapter
     /// <summary>Removes socket <paramref name="sid"/> from every room.</summary>
     public virtual void DelAll(string sid)
     {
-        List<(string Room, bool Deleted)> left;
+        // (room, deleted) for the events, collected only when someone listens (this runs once per disconnect).
+        var notify = RoomLeft is not null || RoomDeleted is not null;
+        List<(string Room, bool Deleted)>? left = null;
         lock (SyncRoot)
         {
             if (!_sids.Remove(sid, out var socketRooms))
@@ -205,17 +212,26 @@ public partial class Adapter
 
             if (socketRooms is null)
             {
-                left = new List<(string, bool)>(1) { (sid, !_rooms.ContainsKey(sid)) };
+                if (notify)
+                {
+                    left = [(sid, !_rooms.ContainsKey(sid))];
+                }
             }
             else
             {
-                left = new List<(string, bool)>(socketRooms.Count);
+                left = notify ? new List<(string, bool)>(socketRooms.Count) : null;
                 foreach (var room in socketRooms)
                 {
                     // The own room's membership went with the _sids entry; it is gone unless others joined it.
-                    left.Add((room, string.Equals(room, sid, StringComparison.Ordinal) ? !_rooms.ContainsKey(sid) : RemoveMember(room, sid)));
+                    var deleted = string.Equals(room, sid, StringComparison.Ordinal) ? !_rooms.ContainsKey(sid) : RemoveMember(room, sid);
+                    left?.Add((room, deleted));
                 }
             }
+        }
+
+        if (left is null)
+        {
+            return;
         }
 
         foreach (var (room, deleted) in left)
