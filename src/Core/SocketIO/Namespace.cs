@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Collections.Immutable;
 using System.Text.Json;
 using FastIo.SocketIO.Adapters;
 using FastIo.SocketIO.Protocol;
@@ -51,7 +50,7 @@ public partial class Namespace
     public Namespace Use(Func<Socket, CancellationToken, ValueTask> middleware)
     {
         ArgumentNullException.ThrowIfNull(middleware);
-        ImmutableInterlocked.Update(ref _middlewares, static (middlewares, added) => [.. middlewares, added], middleware);
+        CopyOnWrite.Append(ref _middlewares, middleware);
 
         return this;
     }
@@ -60,7 +59,7 @@ public partial class Namespace
     public Namespace OnConnection(Action<Socket> handler)
     {
         ArgumentNullException.ThrowIfNull(handler);
-        ImmutableInterlocked.Update(ref _connectionHandlers, static (handlers, added) => [.. handlers, added], handler);
+        CopyOnWrite.Append(ref _connectionHandlers, handler);
 
         return this;
     }
@@ -201,8 +200,12 @@ public partial class Namespace
 
         // Missed packets go before anything the handlers send, so that offsets only move forward on the client.
         socket.FlushMissedPackets();
-        RunConnectionHandlers(socket, Parent?.ConnectionHandlers ?? []);
-        RunConnectionHandlers(socket, System.Threading.Volatile.Read(ref _connectionHandlers));
+        // Both lists as they are now, before any handler runs (as socket.io's emit copies its listeners): a handler
+        // registered by a handler applies from the next connection on.
+        var inheritedHandlers = Parent?.ConnectionHandlers ?? [];
+        var handlers = System.Threading.Volatile.Read(ref _connectionHandlers);
+        RunConnectionHandlers(socket, inheritedHandlers);
+        RunConnectionHandlers(socket, handlers);
     }
 
     /// <summary>Runs one snapshot of connection handlers; a throwing handler is logged and does not stop the others.</summary>

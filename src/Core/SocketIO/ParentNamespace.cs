@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Collections.Immutable;
 using System.Text.Json;
 
 namespace FastIo.SocketIO;
@@ -32,7 +31,7 @@ public sealed class ParentNamespace
     public ParentNamespace Use(Func<Socket, CancellationToken, ValueTask> middleware)
     {
         ArgumentNullException.ThrowIfNull(middleware);
-        ImmutableInterlocked.Update(ref _middlewares, static (middlewares, added) => [.. middlewares, added], middleware);
+        CopyOnWrite.Append(ref _middlewares, middleware);
 
         return this;
     }
@@ -41,7 +40,7 @@ public sealed class ParentNamespace
     public ParentNamespace OnConnection(Action<Socket> handler)
     {
         ArgumentNullException.ThrowIfNull(handler);
-        ImmutableInterlocked.Update(ref _connectionHandlers, static (handlers, added) => [.. handlers, added], handler);
+        CopyOnWrite.Append(ref _connectionHandlers, handler);
 
         return this;
     }

@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using System.Text.Json;
 using FastIo.SocketIO.Protocol;
 using Microsoft.Extensions.Logging;
@@ -90,7 +89,7 @@ public sealed partial class Socket
     public Socket OnAny(Action<SocketMessage> handler)
     {
         ArgumentNullException.ThrowIfNull(handler);
-        ImmutableInterlocked.Update(ref _anyHandlers, static (handlers, added) => [.. handlers, added], handler);
+        CopyOnWrite.Append(ref _anyHandlers, handler);
 
         return this;
     }
@@ -107,7 +106,7 @@ public sealed partial class Socket
     public Socket OnAnyOutgoing(Action<string, object?[]> handler)
     {
         ArgumentNullException.ThrowIfNull(handler);
-        ImmutableInterlocked.Update(ref _anyOutgoingHandlers, static (handlers, added) => [.. handlers, added], handler);
+        CopyOnWrite.Append(ref _anyOutgoingHandlers, handler);
 
         return this;
     }
@@ -119,7 +118,7 @@ public sealed partial class Socket
     public Socket Use(Func<SocketMessage, CancellationToken, ValueTask> middleware)
     {
         ArgumentNullException.ThrowIfNull(middleware);
-        ImmutableInterlocked.Update(ref _middlewares, static (middlewares, added) => [.. middlewares, added], middleware);
+        CopyOnWrite.Append(ref _middlewares, middleware);
 
         return this;
     }

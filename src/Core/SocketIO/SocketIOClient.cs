@@ -89,17 +89,17 @@ internal sealed partial class SocketIOClient
     {
         lock (this)
         {
-            if (IsConnectingLocked(name))
+            // One mark per namespace (a set's Add), ended by whichever connect to it finishes first.
+            if (!IsConnectingLocked(name))
             {
-                // Already marked (a set's Add): one mark per namespace, ended by whichever connect finishes first.
-            }
-            else if (_connectingOne is null)
-            {
-                _connectingOne = name;
-            }
-            else
-            {
-                (_connectingMore ??= new HashSet<string>(StringComparer.Ordinal)).Add(name);
+                if (_connectingOne is null)
+                {
+                    _connectingOne = name;
+                }
+                else
+                {
+                    (_connectingMore ??= new HashSet<string>(StringComparer.Ordinal)).Add(name);
+                }
             }
         }
 
@@ -245,10 +245,18 @@ internal sealed partial class SocketIOClient
 
     private void OnPacket(SocketPacket packet)
     {
+        // Socket.IO v2 clients (v3) may put a query on a CONNECT's namespace; socket.io looks the namespace up by its
+        // path alone, so that a second CONNECT with a query is caught as one.
+        var path = packet.Namespace;
+        if (Session.Protocol == 3 && path.IndexOf('?', StringComparison.Ordinal) is var query and >= 0)
+        {
+            path = path[..query];
+        }
+
         Socket? socket;
         lock (this)
         {
-            _sockets.TryGet(packet.Namespace, out socket);
+            _sockets.TryGet(path, out socket);
         }
 
         if (packet.Namespace.Length == 0 || packet.Namespace[0] != '/')
@@ -260,7 +268,7 @@ internal sealed partial class SocketIOClient
 
         if (socket is null && packet.Type == SocketPacketType.Connect)
         {
-            if (IsConnecting(packet.Namespace))
+            if (IsConnecting(path))
             {
                 // A second CONNECT while the first is still in middleware: a protocol violation, and a way to pile up
                 // sockets; socket.io closes the connection too.

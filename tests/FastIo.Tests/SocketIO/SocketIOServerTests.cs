@@ -498,6 +498,52 @@ public class SocketIOServerTests
         gate.SetResult();
         Assert.That(() => names.All(n => h.Io.Of(n).Sockets.Count == 1), Is.True.After(2000, 10));
         Assert.That(client.Session.State, Is.EqualTo(EngineSessionState.Open));
+
+        // No connect is left marked as pending: each namespace can be left and joined again.
+        foreach (var name in names)
+        {
+            client.Send($"1{name},");
+            Assert.That(() => h.Io.Of(name).Sockets.Count, Is.Zero.After(2000, 10));
+            client.Send($"0{name},");
+            Assert.That(() => h.Io.Of(name).Sockets.Count, Is.EqualTo(1).After(2000, 10));
+        }
+
+        Assert.That(client.Session.State, Is.EqualTo(EngineSessionState.Open));
+    }
+
+    [Test]
+    public void AConnectionHandlerAddedByAParentsHandlerAppliesFromTheNextConnection()
+    {
+        using var h = new SocketIOHarness();
+        var added = new List<string>();
+        h.Io.Of(new Regex("^/dyn$")).OnConnection(s =>
+        {
+            if (added.Count == 0 && s.Namespace.Sockets.Count == 1)
+            {
+                s.Namespace.OnConnection(t => added.Add(t.Id));
+            }
+        });
+        var a = h.Connect();
+        a.Send("0/dyn,");
+        a.WaitFor(m => m.StartsWith("0/dyn", StringComparison.Ordinal));
+        Assert.That(added, Is.Empty, "the socket whose connection added the handler");
+        var b = h.Connect();
+        b.Send("0/dyn,");
+        b.WaitFor(m => m.StartsWith("0/dyn", StringComparison.Ordinal));
+        Assert.That(added, Has.Count.EqualTo(1), "the next socket");
+    }
+
+    [Test]
+    public void ASocketIOv2ClientsSecondConnectWithAQueryClosesTheConnection()
+    {
+        using var h = new SocketIOHarness();
+        h.Io.Of("/admin");
+        var client = h.Connect(protocol: 3);
+        client.Send("0/admin?token=abc,");
+        client.WaitFor(m => m.StartsWith("0/admin", StringComparison.Ordinal));
+        client.Send("0/admin?token=abc,");
+        Assert.That(client.Session.State, Is.Not.EqualTo(EngineSessionState.Open));
+        Assert.That(h.Io.Of("/admin").Sockets.Count, Is.LessThanOrEqualTo(1));
     }
 
     [TestCase("/a")]

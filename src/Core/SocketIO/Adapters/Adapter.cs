@@ -63,11 +63,12 @@ public partial class Adapter
     public virtual void AddAll(string sid, IEnumerable<string> rooms)
     {
         // (room, created) in order, so that events follow socket.io's order: create-room then join-room, per room;
-        // collected only when someone listens (a socket's first join is once per connect).
-        var notify = RoomCreated is not null || RoomJoined is not null;
+        // collected only when someone listens (a socket's first join is once per connect). Whether anyone listens is
+        // read under the lock, so that a listener that subscribes and then reads Rooms() misses no event after it.
         List<(string Room, bool Created)>? joined = null;
         lock (SyncRoot)
         {
+            var notify = RoomCreated is not null || RoomJoined is not null;
             var known = _sids.TryGetValue(sid, out var socketRooms);
             foreach (var room in rooms)
             {
@@ -200,11 +201,12 @@ public partial class Adapter
     /// <summary>Removes socket <paramref name="sid"/> from every room.</summary>
     public virtual void DelAll(string sid)
     {
-        // (room, deleted) for the events, collected only when someone listens (this runs once per disconnect).
-        var notify = RoomLeft is not null || RoomDeleted is not null;
+        // (room, deleted) for the events, collected only when someone listens (this runs once per disconnect); read
+        // under the lock, as in AddAll.
         List<(string Room, bool Deleted)>? left = null;
         lock (SyncRoot)
         {
+            var notify = RoomLeft is not null || RoomDeleted is not null;
             if (!_sids.Remove(sid, out var socketRooms))
             {
                 return;
