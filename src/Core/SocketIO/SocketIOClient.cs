@@ -248,7 +248,8 @@ internal sealed partial class SocketIOClient
         // Socket.IO v2 clients (v3) may put a query on a CONNECT's namespace; socket.io looks the namespace up by its
         // path alone, so that a second CONNECT with a query is caught as one.
         var path = packet.Namespace;
-        if (Session.Protocol == 3 && path.IndexOf('?', StringComparison.Ordinal) is var query and >= 0)
+        var query = Session.Protocol == 3 ? path.IndexOf('?', StringComparison.Ordinal) : -1;
+        if (query >= 0)
         {
             path = path[..query];
         }
@@ -277,8 +278,7 @@ internal sealed partial class SocketIOClient
                 return;
             }
 
-            var (name, auth) = Session.Protocol == 3 ? SplitV3Namespace(packet.Namespace) : (packet.Namespace, ParseAuth(packet.Data));
-            Connect(name, auth);
+            Connect(path, Session.Protocol == 3 ? V3Auth(packet.Namespace, query) : ParseAuth(packet.Data));
         }
         else if (socket is not null && packet.Type is not (SocketPacketType.Connect or SocketPacketType.ConnectError))
         {
@@ -364,15 +364,15 @@ internal sealed partial class SocketIOClient
     }
 
     /// <summary>
-    /// Socket.IO v2 clients put the auth in the namespace's query (<c>/admin?token=x</c>): the name is the path and the
-    /// query becomes the auth object, as socket.io's <c>_parseNamespace</c> does.
+    /// Socket.IO v2 clients put the auth in the namespace's query (<c>/admin?token=x</c>): the name is the path (cut by
+    /// the caller at <paramref name="q"/>, the '?' or -1) and the query becomes the auth object, as socket.io's
+    /// <c>_parseNamespace</c> does.
     /// </summary>
-    private static (string Name, JsonElement Auth) SplitV3Namespace(string nsp)
+    private static JsonElement V3Auth(string nsp, int q)
     {
-        var q = nsp.IndexOf('?', StringComparison.Ordinal);
         if (q < 0)
         {
-            return (nsp, default);
+            return default;
         }
 
         var auth = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -383,7 +383,7 @@ internal sealed partial class SocketIOClient
             auth[key] = eq < 0 ? string.Empty : Uri.UnescapeDataString(pair[(eq + 1)..].Replace('+', ' '));
         }
 
-        return (nsp[..q], JsonSerializer.SerializeToElement(auth));
+        return JsonSerializer.SerializeToElement(auth);
     }
 
     private Socket[] Snapshot()
