@@ -338,7 +338,8 @@ internal sealed partial class EngineHttpApplication
         }
 
         // The receive loop owns the connection from here: the HTTP request and this chain of frames are let go.
-        context.HandOff(connection.RunAsync(CancellationToken.None));
+        connection.Start();
+        context.HandOff(connection);
     }
 
     private static byte[] Noop(int protocol) => protocol == 3 ? s_noopV3 : s_noop;

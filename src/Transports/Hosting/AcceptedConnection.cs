@@ -1,5 +1,6 @@
 using System.IO.Pipelines;
 using System.Net;
+using FastIo.Transports.Http;
 using FastIo.Transports.Sharding;
 
 namespace FastIo.Transports.Hosting;
@@ -20,29 +21,25 @@ internal abstract class AcceptedConnection
     /// </summary>
     public abstract ValueTask CloseAsync();
 
-    // Only while a handed-off protocol owns the connection (EndWhenCompleted): who ends it, and the protocol's task.
+    // Only while a handed-off protocol owns the connection (EndWhenEnded): who ends it.
     private FastIoHost? _host;
-    private Task? _protocol;
 
     /// <summary>
     /// Has <paramref name="host"/> end this connection once <paramref name="protocol"/> (the upgraded protocol it was
-    /// handed off to, a WebSocket) completes. A continuation on the task rather than an async frame awaiting it: an
-    /// idle WebSocket then holds one delegate (64 B) instead of the host's pending frame and its tracking entry
-    /// (~270 B, S1, bench/RESULTS.md 2026-11-26 "heap").
+    /// handed off to, a WebSocket) has ended. A callback rather than an async frame awaiting it or a continuation
+    /// on a task: an idle WebSocket then holds nothing for its host but this field (S1, bench/RESULTS.md 2026-11-26
+    /// "heap" and "receive callback").
     /// </summary>
-    internal void EndWhenCompleted(Task protocol, FastIoHost host)
+    internal void EndWhenEnded(IUpgradedProtocol protocol, FastIoHost host)
     {
         _host = host;
-        _protocol = protocol;
-        protocol.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(OnProtocolCompleted);
+        protocol.OnEnded(static state => ((AcceptedConnection)state!).OnProtocolEnded(), this);
     }
 
-    private void OnProtocolCompleted()
+    private void OnProtocolEnded()
     {
         var host = _host!;
-        var protocol = _protocol!;
         _host = null;
-        _protocol = null;
-        host.OnProtocolCompleted(this, protocol);
+        host.OnProtocolEnded(this);
     }
 }

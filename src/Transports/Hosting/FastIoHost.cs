@@ -396,7 +396,7 @@ public sealed partial class FastIoHost : IAsyncDisposable, IDisposable
                 await Task.Yield(); // never run a connection on the caller's stack (the accept loop's, or a custom host's)
             }
 
-            Task? protocol;
+            IUpgradedProtocol? protocol;
 
             // A linked source only when there is something to link: the accept loop's connections listen to shutdown alone.
             using (var linked = cancellationToken.CanBeCanceled ? CancellationTokenSource.CreateLinkedTokenSource(_shutdown.Token, cancellationToken) : null)
@@ -412,11 +412,13 @@ public sealed partial class FastIoHost : IAsyncDisposable, IDisposable
             {
                 if (!untilClosed)
                 {
-                    connection.EndWhenCompleted(protocol, this);
+                    connection.EndWhenEnded(protocol, this);
                     return;
                 }
 
-                await protocol.ConfigureAwait(false);
+                var ended = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                protocol.OnEnded(static state => ((TaskCompletionSource)state!).SetResult(), ended);
+                await ended.Task.ConfigureAwait(false);
             }
         }
         catch (Exception e)
@@ -427,16 +429,8 @@ public sealed partial class FastIoHost : IAsyncDisposable, IDisposable
         await EndAsync(connection).ConfigureAwait(false);
     }
 
-    /// <summary>A handed-off protocol completed (<see cref="AcceptedConnection.EndWhenCompleted"/>): close its connection.</summary>
-    internal void OnProtocolCompleted(AcceptedConnection connection, Task protocol)
-    {
-        if (protocol.Exception is { } failure)
-        {
-            Log.ConnectionFailed(_logger, failure.InnerException ?? failure);
-        }
-
-        _ = EndAsync(connection);
-    }
+    /// <summary>A handed-off protocol ended (<see cref="AcceptedConnection.EndWhenEnded"/>): close its connection.</summary>
+    internal void OnProtocolEnded(AcceptedConnection connection) => _ = EndAsync(connection);
 
     /// <summary>Closes a served connection and stops counting it.</summary>
     private async Task EndAsync(AcceptedConnection connection)

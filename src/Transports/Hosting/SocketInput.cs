@@ -25,7 +25,7 @@ namespace FastIo.Transports.Hosting;
 /// the unconsumed bytes at or above the pause threshold stops the receive loop (<see cref="AppendResult.Paused"/>);
 /// the read that brings them under the resume threshold resumes it (<see cref="ISocketInputOwner.ResumeReceiving"/>).</para>
 /// </remarks>
-internal sealed class SocketInput : PipeReader, IValueTaskSource<ReadResult>
+internal sealed class SocketInput : PipeReader, IValueTaskSource<ReadResult>, IReadCallbackSource
 {
     /// <summary>How many free segments the process keeps for reuse (beyond that they are left to the GC).</summary>
     private const int MaxPooledSegments = 4096;
@@ -349,6 +349,12 @@ internal sealed class SocketInput : PipeReader, IValueTaskSource<ReadResult>
             _owner.ResumeReceiving();
         }
     }
+
+    // The pending read's token changes only in GetResult, on the reader's side, so the reader may read it unlocked.
+    void IReadCallbackSource.OnPendingReadCompleted(Action<object?> continuation, object? state) =>
+        ((IValueTaskSource<ReadResult>)this).OnCompleted(continuation, state, _token, ValueTaskSourceOnCompletedFlags.None);
+
+    ReadResult IReadCallbackSource.GetPendingReadResult() => ((IValueTaskSource<ReadResult>)this).GetResult(_token);
 
     ValueTaskSourceStatus IValueTaskSource<ReadResult>.GetStatus(short token)
     {

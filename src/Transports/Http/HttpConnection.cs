@@ -52,7 +52,7 @@ internal sealed class HttpConnection
     private bool _upgraded;
     private ReadResult _heldRead;
     private bool _hasHeldRead;
-    private Task? _handedOff;
+    private IUpgradedProtocol? _handedOff;
 
     private HttpConnection(IDuplexPipe transport, EndPoint? remoteEndPoint, IHttpApplication app, HttpServerOptions options, ILogger logger, ConnectionScheduler? scheduler, CancellationToken shutdown)
     {
@@ -76,12 +76,12 @@ internal sealed class HttpConnection
     /// <paramref name="shutdown"/> fires (the current response is finished first). The returned task
     /// always completes successfully; on return both sides of <paramref name="transport"/> are completed,
     /// unless the application handed the upgraded connection off (<see cref="HttpContext.HandOff"/>): then the
-    /// result is the task that now owns the transport, and completing it is that task's business. Await the result
-    /// exactly once (its box is pooled); tests that need a Task use AsTask.
+    /// result is the protocol that now owns the transport, and completing it is that protocol's business. Await the
+    /// result exactly once (its box is pooled); tests that need a Task use AsTask.
     /// </summary>
     /// <remarks><paramref name="scheduler"/> is the reader scheduler of the input when the host made it retargetable
     /// (see <see cref="HttpContext.MoveToShard"/>); null for pipes a custom host handed in.</remarks>
-    public static ValueTask<Task?> RunAsync(IDuplexPipe transport, EndPoint? remoteEndPoint, IHttpApplication app, HttpServerOptions options, ILogger logger, ConnectionScheduler? scheduler, CancellationToken shutdown)
+    public static ValueTask<IUpgradedProtocol?> RunAsync(IDuplexPipe transport, EndPoint? remoteEndPoint, IHttpApplication app, HttpServerOptions options, ILogger logger, ConnectionScheduler? scheduler, CancellationToken shutdown)
     {
         ArgumentNullException.ThrowIfNull(transport);
         ArgumentNullException.ThrowIfNull(app);
@@ -162,7 +162,7 @@ internal sealed class HttpConnection
     }
 
     /// <summary>Implements <see cref="HttpContext.HandOff"/>.</summary>
-    internal void HandOff(Task protocol)
+    internal void HandOff(IUpgradedProtocol protocol)
     {
         ArgumentNullException.ThrowIfNull(protocol);
         lock (_sync)
@@ -182,7 +182,7 @@ internal sealed class HttpConnection
     // boxes while it lives and gives them back at its end. The pool keeps one box per thread and per core, so bursts
     // of concurrent connects still allocate (bench/RESULTS.md 2026-11-26 "connect").
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<Task?> ProcessAsync()
+    private async ValueTask<IUpgradedProtocol?> ProcessAsync()
     {
         _heartbeat = HttpHeartbeat.Register(_options.TimeProvider, this);
         var shutdownRegistration = _shutdown.UnsafeRegister(static state => ((HttpConnection)state!).OnShutdown(), this);

@@ -74,14 +74,14 @@ internal sealed class HttpContext
     public ValueTask<IDuplexPipe> DetachAsync() => _connection.AcceptUpgradeAsync(writeSwitchingProtocols: false);
 
     /// <summary>
-    /// After <see cref="AcceptUpgradeAsync"/>: <paramref name="protocol"/> (e.g. a WebSocket's receive loop) owns the
+    /// After <see cref="AcceptUpgradeAsync"/>: <paramref name="protocol"/> (e.g. a WebSocket connection) owns the
     /// connection from now on, so HandleAsync may return at once. The HTTP request loop then ends without completing
     /// the transport and lets go of its request state, and the host closes the connection when
-    /// <paramref name="protocol"/> completes (which must complete the transport itself). An upgraded connection lives
-    /// for hours: this keeps only the protocol's own state per idle connection instead of every pending frame of the
-    /// HTTP → application → protocol chain and the HTTP objects beside it.
+    /// <paramref name="protocol"/> reports its end (having completed the transport itself). An upgraded connection
+    /// lives for hours: this keeps only the protocol's own state per idle connection instead of every pending frame of
+    /// the HTTP → application → protocol chain and the HTTP objects beside it.
     /// </summary>
-    public void HandOff(Task protocol) => _connection.HandOff(protocol);
+    public void HandOff(IUpgradedProtocol protocol) => _connection.HandOff(protocol);
 
     /// <summary>
     /// Continues the request on <paramref name="shard"/>, and points the connection's input there so that its next

@@ -4,6 +4,8 @@ using System.IO.Pipelines;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Unicode;
+using FastIo.Transports.Hosting;
+using FastIo.Transports.Http;
 using FastIo.Transports.Sharding;
 using Microsoft.Extensions.Logging;
 
@@ -14,7 +16,7 @@ namespace FastIo.Transports.WebSockets;
 /// already written. This file is the receive side (frame parsing, reassembly, control frames, close handshake
 /// and teardown); WebSocketConnection.Send.cs is the single-writer send queue.
 /// </summary>
-internal sealed partial class WebSocketConnection : IThreadPoolWorkItem
+internal sealed partial class WebSocketConnection : IThreadPoolWorkItem, IUpgradedProtocol
 {
     /// <summary>
     /// A frame up to this size (header + payload) waits in the pipe until it is whole and is then delivered
@@ -25,6 +27,10 @@ internal sealed partial class WebSocketConnection : IThreadPoolWorkItem
 
     /// <summary>First rental for reassembly; grown by doubling up to the message limit.</summary>
     private const int MinAssemblyBufferSize = 4 * 1024;
+
+    private static readonly Action<object?> s_ended = static _ => { };
+    private static readonly Action<object?> s_onReadCompleted = static state => ((WebSocketConnection)state!).OnReadCompleted();
+    private static readonly Action<object?> s_resumeOnShard = static state => ((WebSocketConnection)state!).Receive(readCompleted: true);
 
     private static ReadOnlySpan<byte> ProtocolErrorReason => "protocol error"u8;
     private static ReadOnlySpan<byte> InvalidPayloadReason => "invalid payload data"u8;
@@ -58,6 +64,9 @@ internal sealed partial class WebSocketConnection : IThreadPoolWorkItem
     // Termination: the first AbortCause wins; written from any thread.
     private int _abortCause;
     private int _runStarted;
+    private Action<object?>? _endedCallback; // under lock (this); s_ended once the connection has ended
+    private object? _endedState;
+    private ReadAwaiter? _readAwaiter;
     private Exception? _sendException;
     private bool _transportCompleted;
 
@@ -86,6 +95,21 @@ internal sealed partial class WebSocketConnection : IThreadPoolWorkItem
         _closeTimeout = options.CloseTimeout;
     }
 
+    /// <summary>For tests: whether the connection has ended (an end callback registered now runs at once).</summary>
+    internal bool HasEnded
+    {
+        get
+        {
+            lock (this)
+            {
+                return ReferenceEquals(_endedCallback, s_ended);
+            }
+        }
+    }
+
+    /// <summary>For tests: whether the receive loop made an awaiter delegate (only for pipes that are not a <see cref="IReadCallbackSource"/>).</summary>
+    internal bool HoldsReadAwaiter => _readAwaiter is not null;
+
     /// <summary>For tests: whether a reassembly buffer is rented (only while a streamed/fragmented message is incomplete).</summary>
     internal bool HoldsReceiveBuffer => Volatile.Read(ref _assembly) is not null;
 
@@ -99,56 +123,157 @@ internal sealed partial class WebSocketConnection : IThreadPoolWorkItem
     }
 
     /// <summary>
-    /// Runs the receive loop until the connection is finished, then completes the transport and calls
-    /// <see cref="IWebSocketHandler.OnClosed"/> exactly once. Peer and protocol errors never make it throw;
-    /// cancelling <paramref name="cancellationToken"/> acts like <see cref="Abort"/>.
+    /// Starts the receive loop, which runs on the calling thread up to its first read that must wait and goes on
+    /// where the reads complete (on the shard, when there is one). When the connection is finished it completes the
+    /// transport, calls <see cref="IWebSocketHandler.OnClosed"/> exactly once and then the callback of
+    /// <see cref="OnEnded"/>. Peer and protocol errors never make it throw.
     /// </summary>
-    public async Task RunAsync(CancellationToken cancellationToken)
+    /// <remarks>
+    /// The loop is a callback on the read, not an async method: a waiting connection holds no async frame and no
+    /// task (a 256-byte state machine box per idle connection before; bench/RESULTS.md 2026-11-26 "receive callback").
+    /// Reads of a <see cref="IReadCallbackSource"/> (the host's sockets) are waited on with a static callback; other
+    /// pipes take one awaiter delegate per connection.
+    /// </remarks>
+    public void Start()
     {
         if (Interlocked.Exchange(ref _runStarted, 1) != 0)
         {
-            throw new InvalidOperationException("RunAsync may only be called once.");
+            throw new InvalidOperationException("The connection was already started.");
         }
 
-        // The receive loop is inline rather than a method of its own: a waiting connection then holds one async state
-        // machine instead of two (gcdump of 5 000 idle connections: 176 + 160 B → 208 B, bench/RESULTS.md 2026-11-25).
-        CloseOutcome outcome;
-        using (cancellationToken.Register(static state => ((WebSocketConnection)state!).RequestAbort(AbortCause.Canceled), this))
+        Receive(readCompleted: false);
+    }
+
+    /// <summary>
+    /// <see cref="Start"/>, as a task that completes when the connection has ended (after
+    /// <see cref="IWebSocketHandler.OnClosed"/>); cancelling <paramref name="cancellationToken"/> acts like
+    /// <see cref="Abort"/>. For callers that want to await the connection (tests, standalone use).
+    /// </summary>
+    public Task RunAsync(CancellationToken cancellationToken)
+    {
+        var ended = new TaskCompletionSource();
+        var registration = default(CancellationTokenRegistration);
+        OnEnded(_ =>
         {
-            while (true)
+            registration.Dispose();
+            ended.SetResult();
+        }, null);
+        registration = cancellationToken.Register(static state => ((WebSocketConnection)state!).RequestAbort(AbortCause.Canceled), this);
+        Start();
+        return ended.Task;
+    }
+
+    /// <inheritdoc/>
+    public void OnEnded(Action<object?> callback, object? state)
+    {
+        ArgumentNullException.ThrowIfNull(callback);
+        lock (this)
+        {
+            if (!ReferenceEquals(_endedCallback, s_ended))
             {
-                if (Volatile.Read(ref _abortCause) != (int)AbortCause.None)
+                if (_endedCallback is not null)
                 {
-                    outcome = AbortOutcome();
-                    break;
+                    throw new InvalidOperationException("Another end callback is waiting already.");
                 }
 
-                ReadResult result;
-                try
-                {
-                    result = await _input.ReadAsync(CancellationToken.None).ConfigureAwait(false); // cancellation: RequestAbort cancels the read
-                    if (_shard is { IsCurrent: false } shard)
-                    {
-                        // A pipe whose reader scheduler is not the shard's (a custom host's): process frames on the shard
-                        // anyway, after one hop. The host's own connections resume here directly.
-                        await shard.SwitchTo();
-                    }
-                }
-                catch (Exception ex)
-                {
-                    WebSocketLog.ReadFailed(_logger, ex);
-                    outcome = new CloseOutcome(null, null, ex);
-                    break;
-                }
-
-                if (HandleRead(result, out outcome))
-                {
-                    break;
-                }
+                _endedCallback = callback;
+                _endedState = state;
+                return;
             }
         }
 
-        await FinishTransportAsync().ConfigureAwait(false);
+        callback(state);
+    }
+
+    /// <summary>
+    /// Reads and handles frames until a read must wait (its completion comes back here with
+    /// <paramref name="readCompleted"/> true, to take that read's result first) or the connection ends.
+    /// </summary>
+    private void Receive(bool readCompleted)
+    {
+        while (true)
+        {
+            ReadResult result;
+            try
+            {
+                if (readCompleted)
+                {
+                    readCompleted = false;
+                    result = _readAwaiter is { } waiter ? waiter.TakeResult() : ((IReadCallbackSource)_input).GetPendingReadResult();
+                }
+                else
+                {
+                    if (Volatile.Read(ref _abortCause) != (int)AbortCause.None)
+                    {
+                        End(AbortOutcome());
+                        return;
+                    }
+
+                    ValueTask<ReadResult> read = _input.ReadAsync(CancellationToken.None); // cancellation: RequestAbort cancels the read
+                    if (!read.IsCompleted)
+                    {
+                        WaitForRead(read);
+                        return;
+                    }
+
+                    result = read.Result;
+                }
+            }
+            catch (Exception ex)
+            {
+                WebSocketLog.ReadFailed(_logger, ex);
+                End(new CloseOutcome(null, null, ex));
+                return;
+            }
+
+            if (HandleRead(result, out CloseOutcome outcome))
+            {
+                End(outcome);
+                return;
+            }
+        }
+    }
+
+    private void WaitForRead(ValueTask<ReadResult> read)
+    {
+        if (_input is IReadCallbackSource source)
+        {
+            source.OnPendingReadCompleted(s_onReadCompleted, this);
+            return;
+        }
+
+        var waiter = _readAwaiter ??= new ReadAwaiter(this);
+        waiter.Pending = read;
+        read.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(waiter.Continue);
+    }
+
+    private void OnReadCompleted()
+    {
+        if (_shard is { IsCurrent: false } shard)
+        {
+            // A pipe whose reader scheduler is not the shard's (a custom host's, or tests'): process frames on the
+            // shard anyway, after one hop. The host's own connections resume here directly.
+            shard.Schedule(s_resumeOnShard, this);
+            return;
+        }
+
+        Receive(readCompleted: true);
+    }
+
+    /// <summary>The receive loop is over: finish the transport, tell the handler, then whoever waits for the end.</summary>
+    private void End(CloseOutcome outcome) => _ = EndAsync(outcome);
+
+    private async Task EndAsync(CloseOutcome outcome)
+    {
+        try
+        {
+            await FinishTransportAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            WebSocketLog.FinishFailed(_logger, ex); // only a custom pipe's completion can throw
+        }
+
         ReleaseAssemblyBuffer();
 
         try
@@ -158,6 +283,33 @@ internal sealed partial class WebSocketConnection : IThreadPoolWorkItem
         catch (Exception ex)
         {
             WebSocketLog.OnClosedFailed(_logger, ex);
+        }
+
+        Action<object?>? callback;
+        object? state;
+        lock (this)
+        {
+            callback = _endedCallback;
+            state = _endedState;
+            _endedCallback = s_ended;
+            _endedState = null;
+        }
+
+        callback?.Invoke(state);
+    }
+
+    /// <summary>Waits for reads of a pipe that is not a <see cref="IReadCallbackSource"/> (made on the first such wait).</summary>
+    private sealed class ReadAwaiter(WebSocketConnection connection)
+    {
+        public ValueTask<ReadResult> Pending;
+
+        public readonly Action Continue = connection.OnReadCompleted;
+
+        public ReadResult TakeResult()
+        {
+            ValueTask<ReadResult> read = Pending;
+            Pending = default;
+            return read.GetAwaiter().GetResult();
         }
     }
 

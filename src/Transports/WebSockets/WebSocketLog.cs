@@ -22,4 +22,7 @@ internal static partial class WebSocketLog
 
     [LoggerMessage(EventId = 6, Level = LogLevel.Debug, Message = "WebSocket OnClosed handler threw")]
     public static partial void OnClosedFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 7, Level = LogLevel.Warning, Message = "Completing the WebSocket transport failed; the connection ends all the same")]
+    public static partial void FinishFailed(ILogger logger, Exception exception);
 }

@@ -52,7 +52,7 @@ public sealed class WebSocketOpenSendTests
         await using var host = new FastIoHost(options, io);
         var input = new Pipe();
         var output = new FlushRecordingWriter();
-        var served = host.ProcessConnectionAsync(new DuplexPipe(input.Reader, output), null);
+        var served = host.ProcessConnectionAsync(new TestDuplexPipe(input.Reader, output), null);
         await input.Writer.WriteAsync(Encoding.ASCII.GetBytes($"GET /socket.io/?EIO={protocol}&transport=websocket HTTP/1.1\r\n" + Upgrade));
         var flushes = new List<byte[]>();
         while (flushes.Count == 0 || !Contains(flushes[^1], "0{"u8))
@@ -71,12 +71,6 @@ public sealed class WebSocketOpenSendTests
 
     private static bool Contains(byte[] data, ReadOnlySpan<byte> value) => data.AsSpan().IndexOf(value) >= 0;
 
-    private sealed class DuplexPipe(PipeReader input, PipeWriter output) : IDuplexPipe
-    {
-        public PipeReader Input => input;
-
-        public PipeWriter Output => output;
-    }
 
     /// <summary>A writer that records what each non-empty flush carried, as a socket output sends it.</summary>
     private sealed class FlushRecordingWriter : PipeWriter

@@ -421,7 +421,7 @@ public sealed class HttpConnectionTests
     [Test]
     public async Task HandedOffUpgradeEndsTheRequestLoopAndLeavesTheTransportToTheProtocol()
     {
-        Task? protocol = null;
+        TaskProtocol? protocol = null;
         var app = new TestApplication
         {
             Handler = async context =>
@@ -429,7 +429,7 @@ public sealed class HttpConnectionTests
                 context.Response.Headers.Add("Upgrade", "websocket");
                 context.Response.Headers.Add("Connection", "Upgrade");
                 var pipe = await context.AcceptUpgradeAsync();
-                protocol = EchoThenCompleteAsync(pipe);
+                protocol = new TaskProtocol(EchoThenCompleteAsync(pipe));
                 context.HandOff(protocol);
             },
         };
@@ -442,10 +442,10 @@ public sealed class HttpConnectionTests
         // The request loop is over while the protocol still runs on the same, uncompleted transport.
         var handedOff = await connection.Run.WaitAsync(TestConnection.Timeout);
         Assert.That(handedOff, Is.SameAs(protocol));
-        Assert.That(handedOff!.IsCompleted, Is.False);
+        Assert.That(protocol!.Task.IsCompleted, Is.False);
         await connection.SendAsync("late!");
         Assert.That(await connection.ReadRawAsync("echo:late!;".Length), Is.EqualTo("echo:late!;"));
-        await handedOff.WaitAsync(TestConnection.Timeout);
+        await protocol.Task.WaitAsync(TestConnection.Timeout);
         Assert.That(await connection.ReadToEndAsync(), Is.Empty);
 
         static async Task EchoThenCompleteAsync(System.IO.Pipelines.IDuplexPipe pipe)
@@ -481,7 +481,7 @@ public sealed class HttpConnectionTests
         {
             Handler = context =>
             {
-                context.HandOff(Task.CompletedTask);
+                context.HandOff(new TaskProtocol(Task.CompletedTask));
                 return ValueTask.CompletedTask;
             },
         };

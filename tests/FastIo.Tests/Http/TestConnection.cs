@@ -18,7 +18,7 @@ internal sealed class TestConnection : IAsyncDisposable
     private TestConnection(IHttpApplication app, HttpServerOptions options, CancellationToken shutdown)
     {
         Run = HttpConnection.RunAsync(
-            new DuplexPipe(_toServer.Reader, _toClient.Writer),
+            new TestDuplexPipe(_toServer.Reader, _toClient.Writer),
             new IPEndPoint(IPAddress.Loopback, 12345),
             app,
             options,
@@ -28,7 +28,7 @@ internal sealed class TestConnection : IAsyncDisposable
     }
 
     /// <summary>The server's RunAsync task.</summary>
-    public Task<Task?> Run { get; }
+    public Task<IUpgradedProtocol?> Run { get; }
 
     public PipeReader ClientInput => _toClient.Reader;
 
@@ -167,12 +167,5 @@ internal sealed class TestConnection : IAsyncDisposable
         buffer = buffer.Slice(total);
         response = new TestResponse(code, lines[0], headers, body);
         return true;
-    }
-
-    private sealed class DuplexPipe(PipeReader input, PipeWriter output) : IDuplexPipe
-    {
-        public PipeReader Input { get; } = input;
-
-        public PipeWriter Output { get; } = output;
     }
 }

@@ -26,20 +26,13 @@ internal sealed class WebSocketHarness : IAsyncDisposable
 {
     public static readonly TimeSpan Timeout = RecordingHandler.Timeout;
 
-    private sealed class DuplexPipe(PipeReader input, PipeWriter output) : IDuplexPipe
-    {
-        public PipeReader Input { get; } = input;
-
-        public PipeWriter Output { get; } = output;
-    }
-
     public WebSocketHarness(WebSocketOptions? options = null, TimeProvider? timeProvider = null, PipeOptions? inputOptions = null)
     {
         ClientToServer = new Pipe(inputOptions ?? PipeOptions.Default);
         ServerToClient = new Pipe();
         ServerOutput = new CountingPipeWriter(ServerToClient.Writer);
         Options = options ?? new WebSocketOptions();
-        Connection = new WebSocketConnection(new DuplexPipe(ClientToServer.Reader, ServerOutput), Handler, Options, NullLogger.Instance, timeProvider);
+        Connection = new WebSocketConnection(new TestDuplexPipe(ClientToServer.Reader, ServerOutput), Handler, Options, NullLogger.Instance, timeProvider);
     }
 
     public Pipe ClientToServer { get; }
