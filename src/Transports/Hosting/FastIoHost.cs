@@ -405,9 +405,9 @@ public sealed partial class FastIoHost : IAsyncDisposable, IDisposable
             }
 
             // An upgraded connection handed off to its protocol (a WebSocket), which lives for hours: nothing of this
-            // frame is needed meanwhile, so it ends here and the protocol's completion closes the connection. Shutdown
-            // reaches the protocol through its session (StopAsync closes every session). A custom host's task must
-            // last until the close, so that one waits.
+            // frame is needed meanwhile, so it ends here and the protocol's end (IUpgradedProtocol.OnEnded) closes the
+            // connection. Shutdown reaches the protocol through its session (StopAsync closes every session). A custom
+            // host's task must last until the close, so that one waits.
             if (protocol is not null)
             {
                 if (!untilClosed)

@@ -409,8 +409,14 @@ internal sealed partial class WebSocketConnection
         }
 
         Volatile.Write(ref _transportCompleted, true);
-        await _output.CompleteAsync().ConfigureAwait(false);
-        await _input.CompleteAsync().ConfigureAwait(false);
+        try
+        {
+            await _output.CompleteAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            await _input.CompleteAsync().ConfigureAwait(false); // both halves, even when a custom pipe's output threw
+        }
     }
 
     /// <summary>

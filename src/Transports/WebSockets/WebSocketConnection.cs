@@ -30,6 +30,7 @@ internal sealed partial class WebSocketConnection : IThreadPoolWorkItem, IUpgrad
 
     private static readonly Action<object?> s_ended = static _ => { };
     private static readonly Action<object?> s_onReadCompleted = static state => ((WebSocketConnection)state!).OnReadCompleted();
+    private static readonly Action<object?> s_startOnShard = static state => ((WebSocketConnection)state!).Receive(readCompleted: false);
     private static readonly Action<object?> s_resumeOnShard = static state => ((WebSocketConnection)state!).Receive(readCompleted: true);
 
     private static ReadOnlySpan<byte> ProtocolErrorReason => "protocol error"u8;
@@ -66,7 +67,6 @@ internal sealed partial class WebSocketConnection : IThreadPoolWorkItem, IUpgrad
     private int _runStarted;
     private Action<object?>? _endedCallback; // under lock (this); s_ended once the connection has ended
     private object? _endedState;
-    private ReadAwaiter? _readAwaiter;
     private Exception? _sendException;
     private bool _transportCompleted;
 
@@ -107,9 +107,6 @@ internal sealed partial class WebSocketConnection : IThreadPoolWorkItem, IUpgrad
         }
     }
 
-    /// <summary>For tests: whether the receive loop made an awaiter delegate (only for pipes that are not a <see cref="IReadCallbackSource"/>).</summary>
-    internal bool HoldsReadAwaiter => _readAwaiter is not null;
-
     /// <summary>For tests: whether a reassembly buffer is rented (only while a streamed/fragmented message is incomplete).</summary>
     internal bool HoldsReceiveBuffer => Volatile.Read(ref _assembly) is not null;
 
@@ -132,13 +129,19 @@ internal sealed partial class WebSocketConnection : IThreadPoolWorkItem, IUpgrad
     /// The loop is a callback on the read, not an async method: a waiting connection holds no async frame and no
     /// task (a 256-byte state machine box per idle connection before; bench/RESULTS.md 2026-11-26 "receive callback").
     /// Reads of a <see cref="IReadCallbackSource"/> (the host's sockets) are waited on with a static callback; other
-    /// pipes take one awaiter delegate per connection.
+    /// pipes' reads are awaited (<see cref="ReceiveByAwaitingAsync"/>).
     /// </remarks>
     public void Start()
     {
         if (Interlocked.Exchange(ref _runStarted, 1) != 0)
         {
             throw new InvalidOperationException("The connection was already started.");
+        }
+
+        if (_shard is { IsCurrent: false } shard)
+        {
+            shard.Schedule(s_startOnShard, this); // frames are processed on the shard only (the host starts it there)
+            return;
         }
 
         Receive(readCompleted: false);
@@ -151,6 +154,11 @@ internal sealed partial class WebSocketConnection : IThreadPoolWorkItem, IUpgrad
     /// </summary>
     public Task RunAsync(CancellationToken cancellationToken)
     {
+        if (Volatile.Read(ref _runStarted) != 0)
+        {
+            throw new InvalidOperationException("The connection was already started.");
+        }
+
         var ended = new TaskCompletionSource();
         var registration = default(CancellationTokenRegistration);
         OnEnded(_ =>
@@ -191,25 +199,23 @@ internal sealed partial class WebSocketConnection : IThreadPoolWorkItem, IUpgrad
     /// </summary>
     private void Receive(bool readCompleted)
     {
-        while (true)
+        try
         {
-            ReadResult result;
-            try
+            while (true)
             {
+                ReadResult result;
                 if (readCompleted)
                 {
                     readCompleted = false;
-                    result = _readAwaiter is { } waiter ? waiter.TakeResult() : ((IReadCallbackSource)_input).GetPendingReadResult();
+                    result = ((IReadCallbackSource)_input).GetPendingReadResult();
                 }
                 else
                 {
-                    if (Volatile.Read(ref _abortCause) != (int)AbortCause.None)
+                    if (!TryStartRead(out ValueTask<ReadResult> read))
                     {
-                        End(AbortOutcome());
                         return;
                     }
 
-                    ValueTask<ReadResult> read = _input.ReadAsync(CancellationToken.None); // cancellation: RequestAbort cancels the read
                     if (!read.IsCompleted)
                     {
                         WaitForRead(read);
@@ -218,20 +224,32 @@ internal sealed partial class WebSocketConnection : IThreadPoolWorkItem, IUpgrad
 
                     result = read.Result;
                 }
-            }
-            catch (Exception ex)
-            {
-                WebSocketLog.ReadFailed(_logger, ex);
-                End(new CloseOutcome(null, null, ex));
-                return;
-            }
 
-            if (HandleRead(result, out CloseOutcome outcome))
-            {
-                End(outcome);
-                return;
+                if (HandleRead(result, out CloseOutcome outcome))
+                {
+                    End(outcome);
+                    return;
+                }
             }
         }
+        catch (Exception ex)
+        {
+            ReceiveFailed(ex);
+        }
+    }
+
+    /// <summary>Starts the next read, unless the connection was aborted meanwhile: then it ends here (false).</summary>
+    private bool TryStartRead(out ValueTask<ReadResult> read)
+    {
+        if (Volatile.Read(ref _abortCause) != (int)AbortCause.None)
+        {
+            End(AbortOutcome());
+            read = default;
+            return false;
+        }
+
+        read = _input.ReadAsync(CancellationToken.None); // cancellation: RequestAbort cancels the read
+        return true;
     }
 
     private void WaitForRead(ValueTask<ReadResult> read)
@@ -242,22 +260,74 @@ internal sealed partial class WebSocketConnection : IThreadPoolWorkItem, IUpgrad
             return;
         }
 
-        var waiter = _readAwaiter ??= new ReadAwaiter(this);
-        waiter.Pending = read;
-        read.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(waiter.Continue);
+        _ = ReceiveByAwaitingAsync(read);
     }
 
     private void OnReadCompleted()
     {
         if (_shard is { IsCurrent: false } shard)
         {
-            // A pipe whose reader scheduler is not the shard's (a custom host's, or tests'): process frames on the
-            // shard anyway, after one hop. The host's own connections resume here directly.
+            // A reader scheduler that is not the shard's: process frames on the shard anyway, after one hop. The
+            // host's own connections resume here directly.
             shard.Schedule(s_resumeOnShard, this);
             return;
         }
 
         Receive(readCompleted: true);
+    }
+
+    /// <summary>
+    /// The receive loop from its first wait on, for a pipe that is not a <see cref="IReadCallbackSource"/> (a custom
+    /// host's, an in-memory one): the same loop as an async method, whose frame stays with the waiting connection.
+    /// Not a callback through the read's awaiter: the thread pool (System.IO.Pipelines' default reader scheduler)
+    /// resumes an async frame as it is, but wraps an awaiter's delegate in a new work item at every read.
+    /// </summary>
+    private async Task ReceiveByAwaitingAsync(ValueTask<ReadResult> read)
+    {
+        try
+        {
+            while (true)
+            {
+                ReadResult result = await read.ConfigureAwait(false);
+                if (_shard is { IsCurrent: false } shard)
+                {
+                    await shard.SwitchTo(); // see OnReadCompleted
+                }
+
+                if (HandleRead(result, out CloseOutcome outcome))
+                {
+                    End(outcome);
+                    return;
+                }
+
+                if (!TryStartRead(out read))
+                {
+                    return;
+                }
+            }
+        }
+        catch (Exception ex)
+        {
+            ReceiveFailed(ex);
+        }
+    }
+
+    /// <summary>
+    /// The transport's read or advancing it threw, or something else escaped <see cref="HandleRead"/> (a logging
+    /// provider that throws): the connection ends with that error. Nothing may escape: the loop runs as a callback,
+    /// so an escaped exception would leave the connection open with nobody reading.
+    /// </summary>
+    private void ReceiveFailed(Exception ex)
+    {
+        End(new CloseOutcome(null, null, ex));
+        try
+        {
+            WebSocketLog.ReadFailed(_logger, ex);
+        }
+        catch (Exception)
+        {
+            // The logger itself failed; the connection has ended all the same.
+        }
     }
 
     /// <summary>The receive loop is over: finish the transport, tell the handler, then whoever waits for the end.</summary>
@@ -296,21 +366,6 @@ internal sealed partial class WebSocketConnection : IThreadPoolWorkItem, IUpgrad
         }
 
         callback?.Invoke(state);
-    }
-
-    /// <summary>Waits for reads of a pipe that is not a <see cref="IReadCallbackSource"/> (made on the first such wait).</summary>
-    private sealed class ReadAwaiter(WebSocketConnection connection)
-    {
-        public ValueTask<ReadResult> Pending;
-
-        public readonly Action Continue = connection.OnReadCompleted;
-
-        public ReadResult TakeResult()
-        {
-            ValueTask<ReadResult> read = Pending;
-            Pending = default;
-            return read.GetAwaiter().GetResult();
-        }
     }
 
     /// <summary>Immediately tears the connection down without a close handshake.</summary>

@@ -17,7 +17,7 @@ internal static partial class WebSocketLog
     [LoggerMessage(EventId = 4, Level = LogLevel.Debug, Message = "WebSocket send failed; aborting")]
     public static partial void SendFailed(ILogger logger, Exception exception);
 
-    [LoggerMessage(EventId = 5, Level = LogLevel.Debug, Message = "WebSocket transport read failed")]
+    [LoggerMessage(EventId = 5, Level = LogLevel.Debug, Message = "WebSocket transport read failed (reading or advancing the input)")]
     public static partial void ReadFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(EventId = 6, Level = LogLevel.Debug, Message = "WebSocket OnClosed handler threw")]

@@ -13,7 +13,7 @@ namespace FastIo.Tests.Hosting;
 
 /// <summary>
 /// <see cref="FastIoHost.StopAsync"/> against WebSockets that the host no longer tracks with a pending frame (their
-/// end closes them, <c>AcceptedConnection.EndWhenCompleted</c>): it still returns only once their sockets are closed,
+/// end closes them, <c>AcceptedConnection.EndWhenEnded</c>): it still returns only once their sockets are closed,
 /// or once the shutdown timeout cut them.
 /// </summary>
 [TestFixture]
@@ -70,7 +70,7 @@ public sealed class HostStopTests
     }
 
     // The connection count is what MaxConnections and StopAsync rely on; a WebSocket is no longer awaited by the host's
-    // frame but counted until its end closes it (AcceptedConnection.EndWhenCompleted), so its end must give the slot back.
+    // frame but counted until its end closes it (AcceptedConnection.EndWhenEnded), so its end must give the slot back.
     [TestCase(SocketEngine.Managed)]
     [TestCase(SocketEngine.Epoll)]
     public async Task A_WebSocket_that_ends_gives_its_connection_slot_back(SocketEngine engine)

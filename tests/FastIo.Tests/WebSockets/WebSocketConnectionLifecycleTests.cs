@@ -66,10 +66,9 @@ public sealed class WebSocketConnectionLifecycleTests
     }
 
     [Test]
-    public async Task Over_a_socket_input_the_receive_loop_waits_without_an_awaiter_and_reads_every_frame()
+    public async Task Over_a_socket_input_the_receive_loop_waits_by_callback_and_reads_every_frame()
     {
-        var options = new PipeOptions(null, PipeScheduler.Inline, PipeScheduler.Inline, 64 * 1024, 32 * 1024, 4096, useSynchronizationContext: false);
-        var input = new SocketInput(new Owner(), options);
+        var input = TestSocketInputs.Create();
         var toClient = new Pipe();
         var handler = new RecordingHandler();
         var connection = new WebSocketConnection(new TestDuplexPipe(input, toClient.Writer), handler, new WebSocketOptions(), NullLogger.Instance);
@@ -79,45 +78,19 @@ public sealed class WebSocketConnectionLifecycleTests
 
         // Frames split across receives, and two frames in one receive.
         var first = ClientFrames.Text("split across receives");
-        Receive(input, first.AsSpan(0, 3));
-        Receive(input, first.AsSpan(3));
-        Receive(input, ClientFrames.Concat(ClientFrames.Text("a"), ClientFrames.Text("b")));
+        TestSocketInputs.Receive(input, first.AsSpan(0, 3));
+        TestSocketInputs.Receive(input, first.AsSpan(3));
+        TestSocketInputs.Receive(input, ClientFrames.Concat(ClientFrames.Text("a"), ClientFrames.Text("b")));
 
         Assert.That(Encoding.UTF8.GetString((await handler.NextMessageAsync()).Payload), Is.EqualTo("split across receives"));
         Assert.That(Encoding.UTF8.GetString((await handler.NextMessageAsync()).Payload), Is.EqualTo("a"));
         Assert.That(Encoding.UTF8.GetString((await handler.NextMessageAsync()).Payload), Is.EqualTo("b"));
-        Assert.That(connection.HoldsReadAwaiter, Is.False, "a socket input is waited on with the static callback");
         Assert.That(input.HoldsBuffer, Is.False, "idle: everything received was consumed");
 
-        Receive(input, ClientFrames.Close(1000, "bye"));
+        TestSocketInputs.Receive(input, ClientFrames.Close(1000, "bye"));
         var closed = await handler.Closed;
         Assert.That(closed.Status, Is.EqualTo((ushort)1000));
         Assert.That(closed.Reason, Is.EqualTo("bye"));
         await ended.Task.WaitAsync(WebSocketHarness.Timeout);
-    }
-
-    [Test]
-    public async Task Over_an_in_memory_pipe_the_receive_loop_uses_one_awaiter_for_every_wait()
-    {
-        await using var h = WebSocketHarness.Start();
-        await h.WriteAsync(ClientFrames.Text("one"));
-        await h.Handler.NextMessageAsync();
-        Assert.That(h.Connection.HoldsReadAwaiter, Is.True);
-        await h.WriteAsync(ClientFrames.Text("two"));
-        Assert.That(Encoding.UTF8.GetString((await h.Handler.NextMessageAsync()).Payload), Is.EqualTo("two"));
-    }
-
-    private static void Receive(SocketInput input, ReadOnlySpan<byte> data)
-    {
-        var segment = input.RentSegment();
-        data.CopyTo(segment.Writable.Span);
-        input.Append(segment, data.Length);
-    }
-
-    private sealed class Owner : ISocketInputOwner
-    {
-        public void ResumeReceiving()
-        {
-        }
     }
 }
