@@ -322,7 +322,7 @@ internal sealed partial class WebSocketConnection : IThreadPoolWorkItem, IUpgrad
         End(new CloseOutcome(null, null, ex));
         try
         {
-            WebSocketLog.ReadFailed(_logger, ex);
+            WebSocketLog.ReceiveFailed(_logger, ex);
         }
         catch (Exception)
         {
@@ -337,35 +337,41 @@ internal sealed partial class WebSocketConnection : IThreadPoolWorkItem, IUpgrad
     {
         try
         {
-            await FinishTransportAsync().ConfigureAwait(false);
-        }
-        catch (Exception ex)
-        {
-            WebSocketLog.FinishFailed(_logger, ex); // only a custom pipe's completion can throw
-        }
+            try
+            {
+                await FinishTransportAsync().ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                WebSocketLog.FinishFailed(_logger, ex); // only a custom pipe's completion can throw
+            }
 
-        ReleaseAssemblyBuffer();
+            ReleaseAssemblyBuffer();
 
-        try
-        {
-            _handler.OnClosed(outcome.Status, outcome.Reason, outcome.Error);
+            try
+            {
+                _handler.OnClosed(outcome.Status, outcome.Reason, outcome.Error);
+            }
+            catch (Exception ex)
+            {
+                WebSocketLog.OnClosedFailed(_logger, ex);
+            }
         }
-        catch (Exception ex)
+        finally
         {
-            WebSocketLog.OnClosedFailed(_logger, ex);
-        }
+            // Even when a logger threw above: whoever waits for the end (the host, to close the socket) must hear it.
+            Action<object?>? callback;
+            object? state;
+            lock (this)
+            {
+                callback = _endedCallback;
+                state = _endedState;
+                _endedCallback = s_ended;
+                _endedState = null;
+            }
 
-        Action<object?>? callback;
-        object? state;
-        lock (this)
-        {
-            callback = _endedCallback;
-            state = _endedState;
-            _endedCallback = s_ended;
-            _endedState = null;
+            callback?.Invoke(state);
         }
-
-        callback?.Invoke(state);
     }
 
     /// <summary>Immediately tears the connection down without a close handshake.</summary>

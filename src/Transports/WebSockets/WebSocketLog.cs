@@ -17,8 +17,8 @@ internal static partial class WebSocketLog
     [LoggerMessage(EventId = 4, Level = LogLevel.Debug, Message = "WebSocket send failed; aborting")]
     public static partial void SendFailed(ILogger logger, Exception exception);
 
-    [LoggerMessage(EventId = 5, Level = LogLevel.Debug, Message = "WebSocket transport read failed (reading or advancing the input)")]
-    public static partial void ReadFailed(ILogger logger, Exception exception);
+    [LoggerMessage(EventId = 5, Level = LogLevel.Debug, Message = "WebSocket receive failed (the transport's read, or handling what it returned)")]
+    public static partial void ReceiveFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(EventId = 6, Level = LogLevel.Debug, Message = "WebSocket OnClosed handler threw")]
     public static partial void OnClosedFailed(ILogger logger, Exception exception);

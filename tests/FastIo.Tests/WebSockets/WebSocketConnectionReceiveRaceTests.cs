@@ -105,19 +105,38 @@ public sealed class WebSocketConnectionReceiveRaceTests
         Assert.That(finished, Is.SameAs(ended.Task), "the connection never ended: the host would never close its socket");
     }
 
-    /// <summary>A logging provider that fails on the handler-failure message (as MEL's Logger rethrows a provider's exception).</summary>
+    [Test]
+    public async Task A_throwing_OnClosed_under_a_throwing_logger_still_reports_the_end()
+    {
+        var input = TestSocketInputs.Create();
+        var connection = new WebSocketConnection(new TestDuplexPipe(input, new Pipe().Writer), new ThrowingOnClosedHandler(), new WebSocketOptions(), new ThrowingLogger());
+        var ended = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        connection.OnEnded(_ => ended.TrySetResult(), null);
+        connection.Start();
+
+        TestSocketInputs.Receive(input, ClientFrames.Close(1000));
+
+        var finished = await Task.WhenAny(ended.Task, Task.Delay(TimeSpan.FromSeconds(3)));
+        Assert.That(finished, Is.SameAs(ended.Task), "the end was never reported: the host would never close its socket");
+    }
+
+    /// <summary>A logging provider that fails on every message (MEL's Logger rethrows a provider's exception).</summary>
     private sealed class ThrowingLogger : ILogger
     {
         public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
 
         public bool IsEnabled(LogLevel logLevel) => true;
 
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            throw new AggregateException("An error occurred while writing to logger(s).", new IOException("disk full"));
+    }
+
+    private sealed class ThrowingOnClosedHandler : IWebSocketHandler
+    {
+        public void OnMessage(WebSocketMessageType type, System.Buffers.ReadOnlySequence<byte> payload)
         {
-            if (eventId.Id == 2)
-            {
-                throw new AggregateException("An error occurred while writing to logger(s).", new IOException("disk full"));
-            }
         }
+
+        public void OnClosed(ushort? closeStatus, string? reason, Exception? error) => throw new InvalidOperationException("handler bug");
     }
 }
